@@ -1,0 +1,230 @@
+import type pg from 'pg';
+import type { Logger } from '../runtime/logger';
+import type { CanonicalDraft, DrainResult, WriteDrainInput } from './canonical-events.types';
+import { linkIdentities } from './identities';
+import { insertRejections } from './rejected-events';
+
+export interface WriteTarget {
+  /** Schema holding canonical_events and lineage: `braid` for production, `sandbox_<id>` for sandbox replays. */
+  schema: string;
+  destination: string;
+  replayId?: string | null;
+  backfillId?: string | null;
+}
+
+export const PRODUCTION: WriteTarget = { schema: 'braid', destination: 'production' };
+
+/**
+ * Writes one drain of a session workflow in one transaction: the new canonical
+ * rows, their lineage, the duplicates it found and the identities it saw.
+ * Idempotent on (projectId, messageId) forever: a message already written from
+ * the same source position is skipped (a retried activity or a redelivery), one
+ * from another position is counted as a duplicate.
+ */
+export async function writeDrain(pool: pg.Pool, log: Logger, input: WriteDrainInput, target: WriteTarget = PRODUCTION): Promise<DrainResult> {
+  if (input.events.length === 0) return { written: 0, duplicates: 0, alreadyWritten: 0 };
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await writeInTransaction(client, log, input, target);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+async function writeInTransaction(client: pg.PoolClient, log: Logger, input: WriteDrainInput, target: WriteTarget): Promise<DrainResult> {
+  const { unique, inBatchRepeats } = splitInBatchRepeats(input.events);
+  const inserted = await insertCanonical(client, log, unique, target);
+  const candidates = [...unique.filter((e) => !inserted.has(e.messageId)), ...inBatchRepeats];
+  const existing = await loadSources(client, target.schema, candidates);
+
+  const duplicates: CanonicalDraft[] = [];
+  let alreadyWritten = 0;
+  for (const event of candidates) {
+    const first = existing.get(event.messageId);
+    const sameMessage = first !== undefined && first.stream === event.source.stream && first.sequence === event.source.sequence;
+    if (sameMessage) alreadyWritten += 1;
+    else if (first !== undefined) duplicates.push(event);
+    // else: not written and no row: it was rejected while writing (see insertCanonical).
+  }
+
+  const written = unique.filter((e) => inserted.has(e.messageId));
+  await insertLineage(client, written, input, target);
+  const newDuplicates = await insertDuplicates(client, duplicates);
+  if (target.schema === 'braid') await linkIdentities(client, written);
+  return { written: written.length, duplicates: newDuplicates, alreadyWritten };
+}
+
+/** The first message of each messageId in the drain (by stream position) and the repeats after it. */
+function splitInBatchRepeats(events: CanonicalDraft[]): { unique: CanonicalDraft[]; inBatchRepeats: CanonicalDraft[] } {
+  const bySource = [...events].sort((a, b) => a.source.sequence - b.source.sequence);
+  const seen = new Set<string>();
+  const unique: CanonicalDraft[] = [];
+  const inBatchRepeats: CanonicalDraft[] = [];
+  for (const event of bySource) {
+    if (seen.has(event.messageId)) inBatchRepeats.push(event);
+    else {
+      seen.add(event.messageId);
+      unique.push(event);
+    }
+  }
+  // A stable lock order across concurrent drains keeps unique-index waits from deadlocking.
+  unique.sort((a, b) => (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0));
+  return { unique, inBatchRepeats };
+}
+
+const CANONICAL_COLUMNS = `project_id text, event_id text, channel text, type text, event text, name text, user_id text,
+  anonymous_id text, previous_id text, group_id text, device_key text, session_id text, client_session_id text,
+  event_time timestamptz, client_timestamp text, sent_at text, received_at timestamptz, properties jsonb, traits jsonb,
+  context jsonb, flags jsonb, source_stream text, source_sequence bigint`;
+
+function canonicalRow(e: CanonicalDraft) {
+  return {
+    project_id: e.projectId,
+    event_id: e.messageId,
+    channel: e.channel,
+    type: e.type,
+    event: e.event ?? null,
+    name: e.name ?? null,
+    user_id: e.userId ?? null,
+    anonymous_id: e.anonymousId ?? null,
+    previous_id: e.previousId ?? null,
+    group_id: e.groupId ?? null,
+    device_key: e.deviceKey,
+    session_id: e.sessionId,
+    client_session_id: e.clientSessionId ?? null,
+    event_time: e.eventTime,
+    client_timestamp: e.timestamp ?? null,
+    sent_at: e.sentAt ?? null,
+    received_at: e.receivedAt,
+    properties: e.properties,
+    traits: e.traits,
+    context: e.context,
+    flags: e.flags,
+    source_stream: e.source.stream,
+    source_sequence: e.source.sequence,
+  };
+}
+
+/**
+ * Inserts the rows in one statement. Should Postgres refuse the data itself
+ * (a class 22 error the sanitizer did not foresee), the rows are retried one
+ * by one under savepoints and the ones it refuses become rejected events, so
+ * one bad row never blocks its session.
+ */
+async function insertCanonical(client: pg.PoolClient, log: Logger, events: CanonicalDraft[], target: WriteTarget): Promise<Set<string>> {
+  if (events.length === 0) return new Set();
+  const statement = `INSERT INTO "${target.schema}".canonical_events
+      (project_id, event_id, channel, type, event, name, user_id, anonymous_id, previous_id, group_id, device_key,
+       session_id, client_session_id, event_time, client_timestamp, sent_at, received_at, properties, traits, context,
+       flags, source_stream, source_sequence)
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${CANONICAL_COLUMNS})
+    ON CONFLICT (project_id, event_id) DO NOTHING
+    RETURNING event_id`;
+  await client.query('SAVEPOINT bulk');
+  try {
+    const res = await client.query<{ event_id: string }>(statement, [JSON.stringify(events.map(canonicalRow))]);
+    await client.query('RELEASE SAVEPOINT bulk');
+    return new Set(res.rows.map((r) => r.event_id));
+  } catch (error) {
+    if (!isDataError(error)) throw error;
+    await client.query('ROLLBACK TO SAVEPOINT bulk');
+    log.warn({ err: error }, 'a drain has rows Postgres refuses; writing them one by one');
+  }
+  const inserted = new Set<string>();
+  for (const event of events) {
+    await client.query('SAVEPOINT one');
+    try {
+      const res = await client.query<{ event_id: string }>(statement, [JSON.stringify([canonicalRow(event)])]);
+      await client.query('RELEASE SAVEPOINT one');
+      if (res.rowCount) inserted.add(event.messageId);
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT one');
+      await insertRejections(client, [
+        {
+          projectId: event.projectId,
+          channel: event.channel,
+          subject: event.source.subject,
+          receivedAt: event.receivedAt,
+          messageId: event.messageId,
+          reason: 'unwritable_event',
+          details: { message: (error as Error).message, code: (error as { code?: string }).code },
+          payload: null,
+          source: event.source,
+        },
+      ]);
+    }
+  }
+  return inserted;
+}
+
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
+async function loadSources(client: pg.PoolClient, schema: string, events: CanonicalDraft[]): Promise<Map<string, { stream: string; sequence: number }>> {
+  if (events.length === 0) return new Map();
+  const projectId = events[0]!.projectId;
+  const res = await client.query<{ event_id: string; source_stream: string; source_sequence: number }>(
+    `SELECT event_id, source_stream, source_sequence FROM "${schema}".canonical_events WHERE project_id = $1 AND event_id = ANY($2::text[])`,
+    [projectId, [...new Set(events.map((e) => e.messageId))]],
+  );
+  return new Map(res.rows.map((r) => [r.event_id, { stream: r.source_stream, sequence: r.source_sequence }]));
+}
+
+async function insertLineage(client: pg.PoolClient, events: CanonicalDraft[], input: WriteDrainInput, target: WriteTarget): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map((e) => ({
+    project_id: e.projectId,
+    event_id: e.messageId,
+    source_stream: e.source.stream,
+    source_sequence: e.source.sequence,
+    source_subject: e.source.subject,
+    channel: e.channel,
+    received_at: e.receivedAt,
+    transforms: e.transforms,
+    flags: e.flags,
+    workflow_id: input.workflowId,
+    run_id: input.runId,
+    replay_id: target.replayId ?? null,
+    backfill_id: target.backfillId ?? null,
+    destination: target.destination,
+  }));
+  await client.query(
+    `INSERT INTO "${target.schema}".lineage
+       (project_id, event_id, source_stream, source_sequence, source_subject, channel, received_at, transforms, flags,
+        workflow_id, run_id, replay_id, backfill_id, destination)
+     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(project_id text, event_id text, source_stream text,
+       source_sequence bigint, source_subject text, channel text, received_at timestamptz, transforms jsonb, flags jsonb,
+       workflow_id text, run_id text, replay_id text, backfill_id text, destination text)`,
+    [JSON.stringify(rows)],
+  );
+}
+
+async function insertDuplicates(client: pg.PoolClient, events: CanonicalDraft[]): Promise<number> {
+  if (events.length === 0) return 0;
+  const rows = events.map((e) => ({
+    source_stream: e.source.stream,
+    source_sequence: e.source.sequence,
+    project_id: e.projectId,
+    channel: e.channel,
+    message_id: e.messageId,
+    received_at: e.receivedAt,
+  }));
+  const res = await client.query(
+    `INSERT INTO braid.duplicates (source_stream, source_sequence, project_id, channel, message_id, received_at)
+     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(source_stream text, source_sequence bigint, project_id text,
+       channel text, message_id text, received_at timestamptz)
+     ORDER BY source_stream, source_sequence
+     ON CONFLICT DO NOTHING`,
+    [JSON.stringify(rows)],
+  );
+  return res.rowCount ?? 0;
+}

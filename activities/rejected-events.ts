@@ -1,0 +1,34 @@
+import type pg from 'pg';
+import type { Rejection } from '../rules/decode-message';
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/**
+ * Records rejected messages, one row per source position: a message rejected
+ * again after a redelivery keeps its first row. Returns how many rows are new.
+ */
+export async function insertRejections(db: Queryable, rejections: readonly Rejection[]): Promise<number> {
+  if (rejections.length === 0) return 0;
+  const rows = rejections.map((r) => ({
+    project_id: r.projectId,
+    channel: r.channel,
+    subject: r.subject,
+    received_at: r.receivedAt,
+    message_id: r.messageId,
+    reason: r.reason,
+    details: r.details,
+    payload: r.payload ?? null,
+    source_stream: r.source.stream,
+    source_sequence: r.source.sequence,
+  }));
+  const res = await db.query(
+    `INSERT INTO braid.rejected_events
+       (project_id, channel, subject, received_at, message_id, reason, details, payload, source_stream, source_sequence)
+     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(project_id text, channel text, subject text, received_at timestamptz,
+       message_id text, reason text, details jsonb, payload jsonb, source_stream text, source_sequence bigint)
+     ORDER BY source_stream, source_sequence
+     ON CONFLICT (source_stream, source_sequence) DO NOTHING`,
+    [JSON.stringify(rows)],
+  );
+  return res.rowCount ?? 0;
+}

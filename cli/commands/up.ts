@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { startIngest } from '../../ingest/start-ingest';
+import { prepareNats, preparePostgres, prepareTemporal } from '../../runtime/platform';
+import { createSessionWorker } from '../../workers/session-worker';
+import { commandContext, onShutdown } from '../process';
+import { runDemo } from './demo';
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('bring braid up on one machine: Postgres, NATS and Temporal (started if needed), migrations, worker and ingest')
+    .option('--demo', 'send demo traffic once everything is up and print what landed')
+    .option('--exit-after-demo', 'stop again after the demo (for scripts)')
+    .action(async (opts: { demo?: boolean; exitAfterDemo?: boolean }) => {
+      const { config, log } = commandContext('up');
+      console.error('braid: starting Postgres, NATS and Temporal where needed…');
+      const pool = await preparePostgres(config, log);
+      const nats = await prepareNats(config, log, 'braid-up');
+      const temporal = await prepareTemporal(config, log);
+      const { worker, connection } = await createSessionWorker({
+        address: temporal.address,
+        namespace: temporal.namespace,
+        taskQueue: config.BRAID_TASK_QUEUE,
+        pool,
+        log,
+      });
+      const workerRun = worker.run();
+      const consumer = await startIngest({ config, log, pool, js: nats.js, client: temporal.client });
+      console.error(`braid: up — Postgres ${redact(config.DATABASE_URL)}, NATS ${config.NATS_URL}, Temporal ${temporal.address}${temporal.devServer ? ' (dev server, UI http://127.0.0.1:8233)' : ''}`);
+
+      const shutdown = async () => {
+        await consumer.stop();
+        worker.shutdown();
+        await workerRun;
+        await connection.close();
+        await nats.nc.drain();
+        await temporal.connection.close();
+        await temporal.devServer?.stop();
+        await pool.end();
+      };
+      onShutdown(shutdown);
+      if (opts.demo) {
+        await runDemo(pool, nats.nc);
+        if (opts.exitAfterDemo) {
+          await shutdown();
+          return;
+        }
+      }
+      console.error('braid: running; Ctrl-C stops it. Publish to braid.raw.<projectId>.<channel>; see `braid status`.');
+      await workerRun;
+    });
+}
+
+function redact(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}

@@ -1,0 +1,30 @@
+import { loadConfig, type Config } from '../runtime/config';
+import { createLogger, type Logger } from '../runtime/logger';
+
+export interface CommandContext {
+  config: Config;
+  log: Logger;
+}
+
+export function commandContext(name: string): CommandContext {
+  const config = loadConfig();
+  return { config, log: createLogger(config.BRAID_LOG_LEVEL, `braid-${name}`) };
+}
+
+/** Runs `cleanup` once on SIGINT/SIGTERM, then exits; a second signal exits at once. */
+export function onShutdown(cleanup: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    console.error(`braid: ${signal} received, shutting down…`);
+    cleanup()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => handler('SIGINT'));
+  process.on('SIGTERM', () => handler('SIGTERM'));
+}

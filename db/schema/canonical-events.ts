@@ -1,0 +1,40 @@
+import { bigint, index, jsonb, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { braid } from './braid-schema';
+
+/** One row per canonical event; `eventId` is the event's messageId, unique per project forever. */
+export const canonicalEvents = braid.table(
+  'canonical_events',
+  {
+    projectId: text().notNull(),
+    eventId: text().notNull(),
+    channel: text().notNull(),
+    type: text().notNull(),
+    event: text(),
+    name: text(),
+    userId: text(),
+    anonymousId: text(),
+    previousId: text(),
+    groupId: text(),
+    deviceKey: text().notNull(),
+    sessionId: text(),
+    clientSessionId: text(),
+    eventTime: timestamp({ withTimezone: true }).notNull(),
+    clientTimestamp: text(),
+    sentAt: text(),
+    receivedAt: timestamp({ withTimezone: true }).notNull(),
+    writtenAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    properties: jsonb().notNull(),
+    traits: jsonb().notNull(),
+    context: jsonb().notNull(),
+    flags: jsonb().$type<string[]>().notNull().default([]),
+    sourceStream: text().notNull(),
+    sourceSequence: bigint({ mode: 'number' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.eventId] }),
+    index().on(t.projectId, t.eventTime),
+    index().on(t.projectId, t.userId),
+    index().on(t.projectId, t.anonymousId),
+    index().on(t.projectId, t.channel, t.deviceKey, t.eventTime),
+  ],
+);

@@ -1,0 +1,27 @@
+import { bigint, bigserial, index, jsonb, text, timestamp } from 'drizzle-orm/pg-core';
+import type { Transform } from '../../rules/transforms';
+import { braid } from './braid-schema';
+
+/** One row per write of an event: its first write and each replay. */
+export const lineage = braid.table(
+  'lineage',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    projectId: text().notNull(),
+    eventId: text().notNull(),
+    sourceStream: text().notNull(),
+    sourceSequence: bigint({ mode: 'number' }).notNull(),
+    sourceSubject: text(),
+    channel: text().notNull(),
+    receivedAt: timestamp({ withTimezone: true }).notNull(),
+    transforms: jsonb().$type<Transform[]>().notNull(),
+    flags: jsonb().$type<string[]>().notNull().default([]),
+    workflowId: text(),
+    runId: text(),
+    replayId: text(),
+    backfillId: text(),
+    destination: text().notNull(),
+    writtenAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index().on(t.projectId, t.eventId), index().on(t.sourceStream, t.sourceSequence)],
+);

@@ -1,0 +1,22 @@
+import { bigint, bigserial, index, jsonb, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { braid } from './braid-schema';
+
+/** One row per rejected message, with its stable reason and what a sender needs to fix it. */
+export const rejectedEvents = braid.table(
+  'rejected_events',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    projectId: text(),
+    channel: text(),
+    subject: text(),
+    receivedAt: timestamp({ withTimezone: true }).notNull(),
+    messageId: text(),
+    reason: text().notNull(),
+    details: jsonb().notNull(),
+    payload: jsonb(),
+    sourceStream: text().notNull(),
+    sourceSequence: bigint({ mode: 'number' }).notNull(),
+    rejectedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex().on(t.sourceStream, t.sourceSequence), index().on(t.projectId, t.receivedAt)],
+);

@@ -1,0 +1,275 @@
+import { millis, type ConsumerMessages, type JetStreamClient, type JsMsg } from 'nats';
+import type pg from 'pg';
+import { insertReceipts, type Receipt } from '../activities/receipts';
+import { insertRejections } from '../activities/rejected-events';
+import { decodeMessage, type Rejection } from '../rules/decode-message';
+import type { PreparedEvent } from '../rules/prepared-event';
+import { deviceKey, sessionWorkflowId } from '../rules/session-key';
+import { parseIsoTimestamp } from '../rules/timestamps';
+import type { Logger } from '../runtime/logger';
+import type { ProjectDirectory } from './project-directory';
+import { RAW_STREAM } from './raw-stream';
+import { SessionBatcher, type Group } from './session-batcher';
+import { isPermanentSinkError, type SessionSink } from './session-sink';
+
+/** Header the HTTP collector sets with the time it received the event. */
+export const RECEIVED_AT_HEADER = 'Braid-Received-At';
+
+export interface IngestOptions {
+  durable: string;
+  /** Messages per pull (a bound on what one pull brings into memory). */
+  fetchSize: number;
+  lingerMs: number;
+  maxGroupEvents: number;
+  maxGroupBytes: number;
+  maxInflightSignals: number;
+  /** Failed hand-offs of one message before it becomes a `delivery_attempts_exhausted` rejection. */
+  maxDeliver: number;
+}
+
+export interface IngestStats {
+  messages: number;
+  accepted: number;
+  rejected: number;
+  signals: number;
+  signalledEvents: number;
+  failedSignals: number;
+  inflight: number;
+  buffered: number;
+}
+
+interface Pending {
+  msg: JsMsg;
+  event: PreparedEvent;
+}
+
+/** Delivery attempts after which a message that keeps failing is rejected at once (a crash loop guard). */
+const CRASH_LOOP_FACTOR = 10;
+
+/**
+ * The JetStream consumer: pulls from BRAID_RAW in bounded batches, records a
+ * receipt per message, rejects bad messages (recorded, then terminated),
+ * groups good ones by session across pulls for a bounded linger, and hands
+ * each group to its session workflow with one signal. Messages are acked only
+ * after the hand-off is durable; a failed hand-off naks with a growing delay.
+ */
+export class IngestConsumer {
+  private readonly batcher: SessionBatcher<Pending>;
+  private readonly inbox: JsMsg[] = [];
+  private readonly ready: Group<Pending>[] = [];
+  private readonly inflight = new Set<Promise<void>>();
+  private messages: ConsumerMessages | null = null;
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  readonly stats: IngestStats = { messages: 0, accepted: 0, rejected: 0, signals: 0, signalledEvents: 0, failedSignals: 0, inflight: 0, buffered: 0 };
+
+  constructor(
+    private readonly deps: { js: JetStreamClient; pool: pg.Pool; directory: ProjectDirectory; sink: SessionSink; log: Logger },
+    private readonly options: IngestOptions,
+  ) {
+    this.batcher = new SessionBatcher({ lingerMs: options.lingerMs, maxEvents: options.maxGroupEvents, maxBytes: options.maxGroupBytes });
+  }
+
+  async start(): Promise<void> {
+    await this.deps.directory.load();
+    const consumer = await this.deps.js.consumers.get(RAW_STREAM, this.options.durable);
+    this.messages = await consumer.consume({ max_messages: this.options.fetchSize });
+    const reader = (async () => {
+      for await (const msg of this.messages as ConsumerMessages) {
+        this.inbox.push(msg);
+        if (this.inbox.length >= this.options.fetchSize) this.wake?.();
+      }
+    })();
+    this.loop = this.run().finally(() => reader);
+  }
+
+  /** Stops pulling, hands off what is buffered, and waits for every signal in flight. */
+  async stop(): Promise<void> {
+    if (this.stopping) return this.loop ?? undefined;
+    this.stopping = true;
+    this.messages?.stop();
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const tickMs = Math.max(5, Math.min(50, this.options.lingerMs));
+    while (!this.stopping || this.inbox.length > 0) {
+      if (this.inbox.length === 0) await this.sleep(tickMs);
+      const chunk = this.inbox.splice(0, this.inbox.length);
+      if (chunk.length > 0) await this.handleChunk(chunk);
+      this.ready.push(...this.batcher.takeDue(Date.now()));
+      this.pump();
+      this.stats.buffered = this.batcher.size;
+    }
+    this.ready.push(...this.batcher.takeAll());
+    while (this.ready.length > 0 || this.inflight.size > 0) {
+      this.pump();
+      if (this.inflight.size > 0) await Promise.race(this.inflight);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
+
+  /** Decodes a chunk, records receipts and rejections in one transaction, then buffers the accepted events. */
+  private async handleChunk(chunk: JsMsg[]): Promise<void> {
+    this.stats.messages += chunk.length;
+    const arrivals = chunk.map((m) => ({ projectId: m.subject.split('.')[2] ?? '', receivedAtMs: millis(m.info.timestampNanos) }));
+    try {
+      await this.deps.directory.refreshFor(arrivals);
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'could not refresh projects; retrying the chunk later');
+      for (const msg of chunk) msg.nak(2_000);
+      return;
+    }
+
+    const receipts: Receipt[] = [];
+    const rejections: { msg: JsMsg; rejection: Rejection }[] = [];
+    const accepted: Pending[] = [];
+    for (const msg of chunk) {
+      const receivedAtMs = receivedAt(msg);
+      const source = { stream: RAW_STREAM, sequence: msg.info.streamSequence, subject: msg.subject };
+      const outcome = decodeMessage({ subject: msg.subject, data: msg.data, receivedAtMs, source }, (id) => this.deps.directory.get(id));
+      const rejection = outcome.kind === 'rejected' ? outcome.rejection : null;
+      receipts.push({
+        sourceStream: RAW_STREAM,
+        sourceSequence: source.sequence,
+        projectId: outcome.kind === 'accepted' ? outcome.event.projectId : (rejection?.projectId ?? null),
+        channel: outcome.kind === 'accepted' ? outcome.event.channel : (rejection?.channel ?? null),
+        receivedAt: new Date(receivedAtMs).toISOString(),
+      });
+      if (outcome.kind === 'rejected') rejections.push({ msg, rejection: outcome.rejection });
+      else if (msg.info.deliveryCount > this.options.maxDeliver * CRASH_LOOP_FACTOR) {
+        rejections.push({ msg, rejection: exhausted(outcome.event, msg.info.deliveryCount) });
+      } else accepted.push({ msg, event: outcome.event });
+    }
+
+    try {
+      await this.recordReceiptsAndRejections(receipts, rejections.map((r) => r.rejection));
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'could not record receipts; the chunk will be redelivered');
+      for (const msg of chunk) msg.nak(backoffMs(msg.info.deliveryCount));
+      return;
+    }
+    for (const { msg } of rejections) msg.term();
+    this.stats.rejected += rejections.length;
+    this.stats.accepted += accepted.length;
+
+    const now = Date.now();
+    for (const pending of accepted) {
+      this.batcher.add(deviceGroupKey(pending.event), pending, pending.msg.data.byteLength, now);
+    }
+  }
+
+  private async recordReceiptsAndRejections(receipts: Receipt[], rejections: Rejection[]): Promise<void> {
+    const client = await this.deps.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await insertReceipts(client, receipts);
+      await insertRejections(client, rejections);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Starts hand-offs for ready groups while there is room in flight. */
+  private pump(): void {
+    while (this.ready.length > 0 && this.inflight.size < this.options.maxInflightSignals) {
+      const group = this.ready.shift() as Group<Pending>;
+      const task = this.deliver(group).finally(() => {
+        this.inflight.delete(task);
+        this.stats.inflight = this.inflight.size;
+      });
+      this.inflight.add(task);
+      this.stats.inflight = this.inflight.size;
+    }
+  }
+
+  private async deliver(group: Group<Pending>): Promise<void> {
+    const first = group.items[0] as Pending;
+    const { projectId, channel } = first.event;
+    const key = deviceKey(first.event);
+    try {
+      await this.deps.sink.deliver({
+        workflowId: sessionWorkflowId(projectId, channel, key),
+        projectId,
+        channel,
+        deviceKey: key,
+        sessionTimeoutMs: this.deps.directory.get(projectId)?.sessionTimeoutMs ?? 30 * 60_000,
+        events: group.items.map((p) => p.event),
+      });
+      for (const { msg } of group.items) msg.ack();
+      this.stats.signals += 1;
+      this.stats.signalledEvents += group.items.length;
+    } catch (error) {
+      this.stats.failedSignals += 1;
+      await this.handleFailedDelivery(group, error);
+    }
+  }
+
+  private async handleFailedDelivery(group: Group<Pending>, error: unknown): Promise<void> {
+    const permanent = isPermanentSinkError(error);
+    const exhaustedOnes = group.items.filter(({ msg }) => permanent && msg.info.deliveryCount >= this.options.maxDeliver);
+    this.deps.log.warn({ err: error, events: group.items.length, permanent }, 'session hand-off failed');
+    if (exhaustedOnes.length > 0) {
+      try {
+        await insertRejections(this.deps.pool, exhaustedOnes.map(({ event, msg }) => exhausted(event, msg.info.deliveryCount, error)));
+        for (const { msg } of exhaustedOnes) msg.term();
+        this.stats.rejected += exhaustedOnes.length;
+      } catch (recordError) {
+        this.deps.log.warn({ err: recordError }, 'could not record exhausted messages; they will be redelivered');
+        for (const { msg } of exhaustedOnes) msg.nak(backoffMs(msg.info.deliveryCount));
+      }
+    }
+    for (const { msg } of group.items) {
+      if (!exhaustedOnes.some((e) => e.msg === msg)) msg.nak(backoffMs(msg.info.deliveryCount));
+    }
+  }
+}
+
+/** Events of one device go to one workflow; the group key is that workflow. */
+function deviceGroupKey(event: PreparedEvent): string {
+  return sessionWorkflowId(event.projectId, event.channel, deviceKey(event));
+}
+
+function receivedAt(msg: JsMsg): number {
+  const stamped = msg.headers?.get(RECEIVED_AT_HEADER);
+  const parsed = stamped ? parseIsoTimestamp(stamped) : null;
+  return parsed ?? millis(msg.info.timestampNanos);
+}
+
+/** 1 s, 2 s, 4 s … up to a minute between attempts. */
+export function backoffMs(deliveryCount: number): number {
+  return Math.min(60_000, 1_000 * 2 ** Math.max(0, deliveryCount - 1));
+}
+
+function exhausted(event: PreparedEvent, deliveries: number, error?: unknown): Rejection {
+  return {
+    projectId: event.projectId,
+    channel: event.channel,
+    subject: event.source.subject,
+    receivedAt: event.receivedAt,
+    messageId: event.messageId,
+    reason: 'delivery_attempts_exhausted',
+    details: { message: `handing the event to its session failed ${deliveries} times`, deliveries, lastError: error ? String((error as Error).message ?? error) : undefined },
+    payload: { ...event },
+    source: event.source,
+  };
+}

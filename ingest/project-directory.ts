@@ -1,0 +1,66 @@
+import type pg from 'pg';
+import { listProjects, type ProjectRecord } from '../db/projects';
+import type { ProjectRules } from '../rules/decode-message';
+
+const CLOCK_MARGIN_MS = 2_000;
+
+export interface ProjectView extends ProjectRules {
+  sessionTimeoutMs: number;
+}
+
+/**
+ * The projects ingest knows. Reloaded when stale, and whenever a message names
+ * an unknown project and was published after (or near) the last load began,
+ * so an event sent right after its project was created is never rejected as
+ * `unknown_project`. A flood of unknown projects costs at most one small
+ * query per chunk.
+ */
+export class ProjectDirectory {
+  private projects = new Map<string, ProjectView>();
+  private lastLoadMs = 0;
+  private lastLoadStartedMs = 0;
+  private loading: Promise<void> | null = null;
+
+  constructor(private readonly pool: pg.Pool, private readonly refreshMs = 5_000) {}
+
+  get(projectId: string): ProjectView | undefined {
+    return this.projects.get(projectId);
+  }
+
+  /**
+   * Reloads when stale, or when a message for an unknown project was received
+   * after the last load began (less a margin for clocks between hosts).
+   */
+  async refreshFor(messages: Iterable<{ projectId: string; receivedAtMs: number }>, nowMs = Date.now()): Promise<void> {
+    const stale = nowMs - this.lastLoadMs >= this.refreshMs;
+    const unknownAndNewer = [...messages].some(
+      (m) => !this.projects.has(m.projectId) && m.receivedAtMs >= this.lastLoadStartedMs - CLOCK_MARGIN_MS,
+    );
+    if (stale || unknownAndNewer) await this.load();
+  }
+
+  async load(): Promise<void> {
+    this.loading ??= (async () => {
+      const startedMs = Date.now();
+      try {
+        const rows = await listProjects(this.pool);
+        this.projects = new Map(rows.map((p) => [p.projectId, toView(p)]));
+        this.lastLoadMs = Date.now();
+        this.lastLoadStartedMs = startedMs;
+      } finally {
+        this.loading = null;
+      }
+    })();
+    return this.loading;
+  }
+}
+
+function toView(p: ProjectRecord): ProjectView {
+  return {
+    projectId: p.projectId,
+    channels: p.settings.channels,
+    skewToleranceSeconds: p.settings.skewToleranceSeconds,
+    namingConvention: p.settings.namingConvention,
+    sessionTimeoutMs: p.settings.sessionTimeoutMinutes * 60_000,
+  };
+}

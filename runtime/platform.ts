@@ -1,0 +1,86 @@
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
+import type pg from 'pg';
+import { createPool } from '../db/client';
+import { runMigrations } from '../db/migrate';
+import { ensureIngestConsumer, ensureRawStream } from '../ingest/raw-stream';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { connectNats, ensureNats } from './services/nats';
+import { ensurePostgres } from './services/postgres';
+import { isTemporalReady, resolveTemporalBinary, startDevServer, type DevServer } from './services/temporal';
+import { waitFor } from './services/local-process';
+
+export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+
+/** Postgres ready, the database created, migrations applied. */
+export async function preparePostgres(config: Config, log: Logger): Promise<pg.Pool> {
+  await ensurePostgres(config.DATABASE_URL, log);
+  const pool = createPool(config.DATABASE_URL, 20);
+  await runMigrations(pool);
+  return pool;
+}
+
+export interface NatsHandles {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+}
+
+/** NATS up, BRAID_RAW created or updated, and the ingest consumer in place. */
+export async function prepareNats(config: Config, log: Logger, name: string): Promise<NatsHandles> {
+  await ensureNats(config.NATS_URL, log);
+  const nc = await connectNats(config.NATS_URL, name);
+  const jsm = await nc.jetstreamManager();
+  await ensureRawStream(jsm, { duplicateWindowMs: config.BRAID_RAW_DUPLICATE_WINDOW });
+  await ensureIngestConsumer(jsm, {
+    durable: config.BRAID_INGEST_DURABLE,
+    filterSubject: config.BRAID_INGEST_FILTER,
+    ackWaitMs: config.BRAID_INGEST_ACK_WAIT,
+    maxAckPending: Math.max(1_000, config.BRAID_INGEST_FETCH * 20),
+  });
+  return { nc, js: nc.jetstream(), jsm };
+}
+
+export interface TemporalHandles {
+  address: string;
+  namespace: string;
+  connection: Connection;
+  client: Client;
+  /** Set when this process started the dev server (and so stops it on exit). */
+  devServer: DevServer | null;
+}
+
+/**
+ * TEMPORAL_ADDRESS when set; otherwise the dev server on 127.0.0.1:7233,
+ * started from the Temporal CLI (found or built once into the cache) with a
+ * SQLite file under BRAID_STATE_DIR so state survives restarts.
+ */
+export async function prepareTemporal(config: Config, log: Logger): Promise<TemporalHandles> {
+  const namespace = config.TEMPORAL_NAMESPACE;
+  let address = config.TEMPORAL_ADDRESS;
+  let devServer: DevServer | null = null;
+  if (address) {
+    await waitFor(`Temporal at ${address} (TEMPORAL_ADDRESS), namespace ${namespace}`, () => isTemporalReady(address as string, namespace), 60_000, 500);
+  } else if (await isTemporalReady(DEFAULT_TEMPORAL_ADDRESS, namespace)) {
+    address = DEFAULT_TEMPORAL_ADDRESS;
+  } else {
+    const binary = await resolveTemporalBinary({ explicitPath: config.BRAID_TEMPORAL_BIN, cache: config.BRAID_CACHE_DIR, log });
+    const stateDir = resolve(config.BRAID_STATE_DIR);
+    devServer = await startDevServer({
+      binary,
+      port: 7233,
+      uiPort: 8233,
+      dbFile: join(stateDir, 'temporal.sqlite'),
+      logFile: join(stateDir, 'temporal.log'),
+      namespace,
+      log,
+    });
+    address = devServer.address;
+    log.info({ address, ui: 'http://127.0.0.1:8233' }, 'Temporal dev server is up');
+  }
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+  return { address, namespace, connection, client, devServer };
+}

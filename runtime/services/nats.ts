@@ -1,0 +1,30 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect, type NatsConnection } from 'nats';
+import type { Logger } from '../logger';
+import { cacheDir } from '../paths';
+import { findExecutable, isListening, isLocalHost, startDetached, waitFor } from './local-process';
+
+/**
+ * Makes NATS_URL usable: when the local server is down, starts nats-server
+ * with JetStream and a store directory, as the machine's own service would.
+ */
+export async function ensureNats(natsUrl: string, log: Logger): Promise<void> {
+  const first = natsUrl.split(',')[0] as string;
+  const url = new URL(first.includes('://') ? first : `nats://${first}`);
+  const host = url.hostname || '127.0.0.1';
+  const port = Number(url.port || 4222);
+  if (await isListening(host, port)) return;
+  if (!isLocalHost(host)) throw new Error(`NATS at ${host}:${port} is not reachable (NATS_URL)`);
+  const server = findExecutable(['nats-server', '/usr/sbin/nats-server', '/usr/local/bin/nats-server']);
+  if (!server) throw new Error('NATS is not running and nats-server was not found; set NATS_URL to a running server');
+  const storeDir = join(cacheDir(), 'nats-store');
+  mkdirSync(storeDir, { recursive: true });
+  log.info({ server, storeDir, port }, 'starting a local nats-server with JetStream');
+  startDetached(server, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir]);
+  await waitFor(`NATS on ${host}:${port}`, () => isListening(host, port), 15_000);
+}
+
+export function connectNats(natsUrl: string, name: string): Promise<NatsConnection> {
+  return connect({ servers: natsUrl.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+}

@@ -1,0 +1,60 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { loadConfig } from '../../runtime/config';
+import { createLogger } from '../../runtime/logger';
+import { preparePostgres, prepareNats } from '../../runtime/platform';
+import { resolveTemporalBinary, startDevServer, type DevServer } from '../../runtime/services/temporal';
+import { WORKFLOWS_PATH } from '../../workers/session-worker';
+import { TEST_ENV } from './test-env';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    workflowBundlePath: string;
+  }
+}
+
+/**
+ * Once per test run: the real services, as a newcomer's machine and CI have
+ * them. Postgres (database braid_test, migrated), NATS with BRAID_RAW, and an
+ * in-memory Temporal dev server from the same CLI binary `braid up` uses.
+ * The workflow bundle is built once and shared by every test worker.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  Object.assign(process.env, TEST_ENV);
+  const config = loadConfig();
+  const log = createLogger('warn', 'braid-test');
+  const pool = await preparePostgres(config, log);
+  await pool.end();
+  const nats = await prepareNats(config, log, 'braid-test-setup');
+  await nats.nc.close();
+
+  let devServer: DevServer | null = null;
+  let address = process.env.TEMPORAL_ADDRESS;
+  if (!address) {
+    const binary = await resolveTemporalBinary({ explicitPath: config.BRAID_TEMPORAL_BIN, cache: config.BRAID_CACHE_DIR, log });
+    devServer = await startDevServer({ binary, namespace: config.TEMPORAL_NAMESPACE, log });
+    address = devServer.address;
+  }
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  const bundlePath = join(mkdtempSync(join(tmpdir(), 'braid-test-')), 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+
+  project.provide('temporalAddress', address);
+  project.provide('workflowBundlePath', bundlePath);
+  return async () => {
+    await devServer?.stop();
+  };
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { headers, type JetStreamClient, type JetStreamManager, type NatsConnection, type PubAck } from 'nats';
+import type pg from 'pg';
+import { inject } from 'vitest';
+import type { CreateProject } from '../../contracts/project';
+import { createPool } from '../../db/client';
+import { getAccounting, waitForDrain, type AccountingRow } from '../../db/accounting';
+import { createProject } from '../../db/projects';
+import { IngestConsumer, type IngestOptions } from '../../ingest/consumer';
+import { ProjectDirectory } from '../../ingest/project-directory';
+import { ensureIngestConsumer, RAW_STREAM } from '../../ingest/raw-stream';
+import { MAX_GROUP_BYTES } from '../../ingest/start-ingest';
+import { TemporalSessionSink, type SessionSink } from '../../ingest/session-sink';
+import { loadConfig } from '../../runtime/config';
+import { createLogger } from '../../runtime/logger';
+import { connectNats } from '../../runtime/services/nats';
+import { createSessionWorker } from '../../workers/session-worker';
+import { TEST_ENV } from './test-env';
+
+Object.assign(process.env, TEST_ENV);
+
+export function uniqueId(prefix = 't'): string {
+  return `${prefix}${randomBytes(5).toString('hex')}`;
+}
+
+export interface StackOptions {
+  projects: CreateProject[];
+  /** Subjects to consume besides each project's `braid.raw.<projectId>.>`. */
+  extraFilters?: string[];
+  ingest?: Partial<IngestOptions>;
+  idleMs?: number;
+  /** Wraps the sink, e.g. to make hand-offs fail. */
+  wrapSink?: (sink: SessionSink) => SessionSink;
+}
+
+export interface Stack {
+  pool: pg.Pool;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  client: Client;
+  taskQueue: string;
+  consumers: IngestConsumer[];
+  publish(subject: string, payload: unknown, options?: { msgId?: string | null; headers?: Record<string, string> }): Promise<PubAck>;
+  drained(projectId: string, minAccepted: number, timeoutMs?: number): Promise<AccountingRow>;
+  accounting(projectId: string): Promise<AccountingRow | undefined>;
+  stopIngest(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A whole braid on the real services, scoped to one test: its projects, a
+ * Temporal worker on its own task queue, and one ingest consumer per project
+ * subject filter, so test files run in parallel without sharing state.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const config = loadConfig();
+  const log = createLogger('warn', 'braid-test');
+  const pool = createPool(config.DATABASE_URL, 10);
+  for (const project of options.projects) await createProject(pool, project);
+
+  const nc = await connectNats(config.NATS_URL, 'braid-test');
+  const js = nc.jetstream();
+  const jsm = await nc.jetstreamManager();
+  const address = inject('temporalAddress');
+  const taskQueue = uniqueId('tq-');
+  const { worker, connection: workerConnection } = await createSessionWorker({
+    address,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue,
+    pool,
+    log,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  const workerRun = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const baseSink = new TemporalSessionSink(client, taskQueue, options.idleMs ?? 60_000);
+  const sink = options.wrapSink ? options.wrapSink(baseSink) : baseSink;
+
+  const filters = [...options.projects.map((p) => `braid.raw.${p.projectId}.>`), ...(options.extraFilters ?? [])];
+  const durables: string[] = [];
+  const consumers: IngestConsumer[] = [];
+  for (const filterSubject of filters) {
+    const durable = uniqueId('ingest_');
+    durables.push(durable);
+    await ensureIngestConsumer(jsm, { durable, filterSubject, ackWaitMs: 30_000, maxAckPending: 10_000 });
+    const consumer = new IngestConsumer(
+      { js, pool, directory: new ProjectDirectory(pool), sink, log },
+      {
+        durable,
+        fetchSize: 200,
+        lingerMs: 50,
+        maxGroupEvents: 200,
+        maxGroupBytes: MAX_GROUP_BYTES,
+        maxInflightSignals: 16,
+        maxDeliver: 5,
+        ...options.ingest,
+      },
+    );
+    await consumer.start();
+    consumers.push(consumer);
+  }
+
+  let ingestStopped = false;
+  const stopIngest = async () => {
+    if (ingestStopped) return;
+    ingestStopped = true;
+    await Promise.all(consumers.map((c) => c.stop()));
+  };
+
+  return {
+    pool,
+    nc,
+    js,
+    jsm,
+    client,
+    taskQueue,
+    consumers,
+    async publish(subject, payload, opts = {}) {
+      const h = headers();
+      const msgId = opts.msgId === undefined ? (payload as { messageId?: unknown })?.messageId : opts.msgId;
+      if (typeof msgId === 'string' && msgId.length > 0) h.set('Nats-Msg-Id', msgId);
+      for (const [k, v] of Object.entries(opts.headers ?? {})) h.set(k, v);
+      const data = payload instanceof Uint8Array ? payload : typeof payload === 'string' ? payload : JSON.stringify(payload);
+      return js.publish(subject, data, { headers: h });
+    },
+    drained: (projectId, minAccepted, timeoutMs = 60_000) => waitForDrain(pool, projectId, minAccepted, timeoutMs),
+    accounting: async (projectId) => (await getAccounting(pool, projectId))[0],
+    stopIngest,
+    async stop() {
+      await stopIngest();
+      worker.shutdown();
+      await workerRun;
+      await workerConnection.close();
+      await connection.close();
+      for (const durable of durables) await jsm.consumers.delete(RAW_STREAM, durable).catch(() => undefined);
+      await nc.close();
+      await pool.end();
+    },
+  };
+}

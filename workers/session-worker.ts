@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import { NativeConnection, Runtime, DefaultLogger, Worker, type WorkerOptions } from '@temporalio/worker';
+import type pg from 'pg';
+import { createActivities } from '../activities';
+import type { Logger } from '../runtime/logger';
+
+export const WORKFLOWS_PATH = join(__dirname, '..', 'workflows', 'index.ts');
+
+let runtimeInstalled = false;
+
+/** Temporal's own logs at warn and above; installed once per process, before the first worker. */
+export function installTemporalRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export interface SessionWorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  pool: pg.Pool;
+  log: Logger;
+  /** A prebuilt workflow bundle (tests build one and share it); bundled from source when absent. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** The Temporal worker that runs session workflows and their write activities. */
+export async function createSessionWorker(options: SessionWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  installTemporalRuntime();
+  const connection = await NativeConnection.connect({ address: options.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({ pool: options.pool, log: options.log }),
+    maxConcurrentLocalActivityExecutions: 32,
+  });
+  return { worker, connection };
+}

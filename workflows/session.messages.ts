@@ -1,0 +1,27 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { PreparedEvent } from '../rules/prepared-event';
+
+/**
+ * The session workflow's messages, defined once: the workflow sets handlers
+ * for them, the ingest consumer sends them, tests query them.
+ */
+export interface SessionBatch {
+  events: PreparedEvent[];
+  /** The project's inactivity timeout, as known when the batch was sent. */
+  sessionTimeoutMs: number;
+}
+
+export interface SessionSummary {
+  projectId: string;
+  channel: string;
+  deviceKey: string;
+  received: number;
+  written: number;
+  duplicates: number;
+  pending: number;
+  drains: number;
+  continuedAsNew: number;
+}
+
+export const eventsSignal = defineSignal<[SessionBatch]>('events');
+export const summaryQuery = defineQuery<SessionSummary>('summary');
