@@ -1,0 +1,97 @@
+/**
+ * Records session workflow histories for the replay tests (test/replay/histories).
+ * Run after a deliberate, patched() change to the session workflow:
+ *   npm run record-histories
+ * It starts an in-memory dev server and a worker, drives two sessions through
+ * their signals to completion, and writes each history as JSON.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { execFileSync } from 'node:child_process';
+import { createProject } from '../../db/projects';
+import { loadConfig } from '../../runtime/config';
+import { createLogger } from '../../runtime/logger';
+import { preparePostgres } from '../../runtime/platform';
+import { resolveTemporalBinary, startDevServer } from '../../runtime/services/temporal';
+import type { PreparedEvent } from '../../rules/prepared-event';
+import { eventsSignal, type SessionBatch } from '../../workflows/session.messages';
+import type { sessionWorkflow } from '../../workflows/session.workflow';
+import { createSessionWorker } from '../../workers/session-worker';
+import { TEST_ENV } from '../support/test-env';
+
+Object.assign(process.env, TEST_ENV);
+
+function event(projectId: string, n: number, overrides: Partial<PreparedEvent> = {}): PreparedEvent {
+  const t = Date.UTC(2026, 0, 15, 12, 0, 0) + n * 60_000;
+  return {
+    projectId,
+    channel: 'web',
+    messageId: `replay-${projectId}-${n}`,
+    type: 'track',
+    event: 'Product Viewed',
+    anonymousId: 'anon-replay',
+    properties: { n },
+    traits: {},
+    context: {},
+    eventTime: new Date(t).toISOString(),
+    receivedAt: new Date(t + 500).toISOString(),
+    source: { stream: 'BRAID_RAW', sequence: 1_000_000 + n, subject: `braid.raw.${projectId}.web` },
+    transforms: [{ step: 'validate', version: 1 }, { step: 'event_time', version: 1 }],
+    flags: [],
+    ...overrides,
+  };
+}
+
+async function main() {
+  const config = loadConfig();
+  const log = createLogger('warn', 'record-histories');
+  const pool = await preparePostgres(config, log);
+  const projectId = `replay${Date.now().toString(36)}`;
+  await createProject(pool, { projectId, name: 'replay recording' });
+  const binary = await resolveTemporalBinary({ explicitPath: config.BRAID_TEMPORAL_BIN, cache: config.BRAID_CACHE_DIR, log });
+  const server = await startDevServer({ binary, namespace: 'default', log });
+  const taskQueue = 'record-histories';
+  const { worker, connection: workerConnection } = await createSessionWorker({ address: server.address, namespace: 'default', taskQueue, pool, log });
+  const run = worker.run();
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+
+  const scenarios: { name: string; batches: PreparedEvent[][] }[] = [
+    { name: 'session-three-signals', batches: [[event(projectId, 1), event(projectId, 2)], [event(projectId, 3)], [event(projectId, 3), event(projectId, 40)]] },
+    {
+      name: 'session-client-session-ids',
+      batches: [[event(projectId, 101, { clientSessionId: 'a', anonymousId: 'anon-2' }), event(projectId, 102, { clientSessionId: 'b', anonymousId: 'anon-2' })]],
+    },
+  ];
+  for (const scenario of scenarios) {
+    const workflowId = `session:${projectId}:web:${scenario.name}`;
+    for (const events of scenario.batches) {
+      await client.workflow.signalWithStart<typeof sessionWorkflow, [SessionBatch]>('sessionWorkflow', {
+        workflowId,
+        taskQueue,
+        args: [{ projectId, channel: 'web', deviceKey: `a:${scenario.name}`, idleMs: 2_000 }],
+        signal: eventsSignal,
+        signalArgs: [{ events, sessionTimeoutMs: 30 * 60_000 }],
+      });
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await client.workflow.getHandle(workflowId).result();
+    // The CLI writes the same JSON history format as every other Temporal tool.
+    const json = execFileSync(binary, ['workflow', 'show', '--workflow-id', workflowId, '--address', server.address, '--output', 'json'], { encoding: 'utf8' });
+    const file = join(__dirname, 'histories', `${scenario.name}.json`);
+    writeFileSync(file, json.endsWith('\n') ? json : `${json}\n`);
+    console.log(`recorded ${file} (${(JSON.parse(json) as { events: unknown[] }).events.length} events)`);
+  }
+  worker.shutdown();
+  await run;
+  await workerConnection.close();
+  await connection.close();
+  await server.stop();
+  await pool.end();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
