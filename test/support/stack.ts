@@ -30,6 +30,8 @@ export interface StackOptions {
   extraFilters?: string[];
   ingest?: Partial<IngestOptions>;
   idleMs?: number;
+  /** Postgres for the worker and ingest (e.g. through a proxy a test can cut); the test database when absent. */
+  databaseUrl?: string;
   /** Wraps the sink, e.g. to make hand-offs fail. */
   wrapSink?: (sink: SessionSink) => SessionSink;
 }
@@ -56,9 +58,10 @@ export interface Stack {
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const config = loadConfig();
-  const log = createLogger('warn', 'braid-test');
+  const log = createLogger(process.env.BRAID_TEST_LOG_LEVEL ?? 'error', 'braid-test');
   const pool = createPool(config.DATABASE_URL, 10);
   for (const project of options.projects) await createProject(pool, project);
+  const servicePool = options.databaseUrl ? createPool(options.databaseUrl, 10) : pool;
 
   const nc = await connectNats(config.NATS_URL, 'braid-test');
   const js = nc.jetstream();
@@ -69,7 +72,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     address,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue,
-    pool,
+    pool: servicePool,
     log,
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
@@ -87,7 +90,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     durables.push(durable);
     await ensureIngestConsumer(jsm, { durable, filterSubject, ackWaitMs: 30_000, maxAckPending: 10_000 });
     const consumer = new IngestConsumer(
-      { js, pool, directory: new ProjectDirectory(pool), sink, log },
+      { js, pool: servicePool, directory: new ProjectDirectory(servicePool), sink, log },
       {
         durable,
         fetchSize: 200,
@@ -137,6 +140,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await connection.close();
       for (const durable of durables) await jsm.consumers.delete(RAW_STREAM, durable).catch(() => undefined);
       await nc.close();
+      if (servicePool !== pool) await servicePool.end();
       await pool.end();
     },
   };
