@@ -16,7 +16,8 @@ export function sanitizeJson<T>(value: T): { value: T; changed: boolean } {
     if (Array.isArray(v)) return v.map(walk);
     if (v !== null && typeof v === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, inner] of Object.entries(v)) out[clean(k)] = walk(inner);
+      // defineProperty, not assignment: a "__proto__" key from JSON.parse must stay an own key.
+      for (const [k, inner] of Object.entries(v)) Object.defineProperty(out, clean(k), { value: walk(inner), enumerable: true, writable: true, configurable: true });
       return out;
     }
     return v;

@@ -1,0 +1,209 @@
+import { userInfo } from 'node:os';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ConfigError, loadConfig, parseDuration, withDefaultUser } from '../../runtime/config';
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+/** Fixes the user withDefaultUser falls back to, whatever machine runs the tests. */
+function asUser(name: string): void {
+  vi.stubEnv('PGUSER', name);
+}
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected loadConfig to fail');
+}
+
+describe('loadConfig', () => {
+  it('fills the contract’s defaults from an empty environment', () => {
+    asUser('alice');
+    expect(loadConfig({})).toEqual({
+      DATABASE_URL: 'postgres://alice@127.0.0.1:5432/braid',
+      NATS_URL: 'nats://127.0.0.1:4222',
+      TEMPORAL_NAMESPACE: 'default',
+      BRAID_HTTP_PORT: 8080,
+      BRAID_TASK_QUEUE: 'braid-sessions',
+      BRAID_LOG_LEVEL: 'info',
+      BRAID_STATE_DIR: '.braid',
+      BRAID_RAW_DUPLICATE_WINDOW: 120_000,
+      BRAID_INGEST_DURABLE: 'braid-ingest',
+      BRAID_INGEST_FILTER: 'braid.raw.>',
+      BRAID_INGEST_FETCH: 500,
+      BRAID_INGEST_LINGER: 250,
+      BRAID_INGEST_MAX_GROUP: 200,
+      BRAID_INGEST_MAX_INFLIGHT_SIGNALS: 64,
+      BRAID_INGEST_MAX_DELIVER: 10,
+      BRAID_INGEST_ACK_WAIT: 60_000,
+      BRAID_SESSION_IDLE: 1_800_000,
+    });
+  });
+
+  it('leaves TEMPORAL_ADDRESS and BRAID_ADMIN_TOKEN unset by default (braid starts its own dev server, prints a token)', () => {
+    const config = loadConfig({});
+    expect(config.TEMPORAL_ADDRESS).toBeUndefined();
+    expect(config.BRAID_ADMIN_TOKEN).toBeUndefined();
+  });
+
+  it('reads process.env when called without an argument', () => {
+    vi.stubEnv('BRAID_TASK_QUEUE', 'from-process-env');
+    expect(loadConfig().BRAID_TASK_QUEUE).toBe('from-process-env');
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(loadConfig({ HOME: '/root', BRAID_SOMETHING_NEW: 'x' })).not.toHaveProperty('BRAID_SOMETHING_NEW');
+  });
+
+  describe('values that are set', () => {
+    it.each([
+      { name: 'DATABASE_URL', value: 'postgres://bob:pw@db.internal:6543/analytics', expected: 'postgres://bob:pw@db.internal:6543/analytics' },
+      { name: 'NATS_URL', value: 'nats://nats.internal:4222', expected: 'nats://nats.internal:4222' },
+      { name: 'TEMPORAL_ADDRESS', value: 'temporal:7233', expected: 'temporal:7233' },
+      { name: 'TEMPORAL_NAMESPACE', value: 'braid-prod', expected: 'braid-prod' },
+      { name: 'BRAID_HTTP_PORT', value: '9090', expected: 9090 },
+      { name: 'BRAID_HTTP_PORT', value: '0', expected: 0 },
+      { name: 'BRAID_HTTP_PORT', value: '65535', expected: 65535 },
+      { name: 'BRAID_ADMIN_TOKEN', value: 'x'.repeat(16), expected: 'x'.repeat(16) },
+      { name: 'BRAID_LOG_LEVEL', value: 'silent', expected: 'silent' },
+      { name: 'BRAID_INGEST_DURABLE', value: 'braid_ingest-2', expected: 'braid_ingest-2' },
+      { name: 'BRAID_INGEST_FETCH', value: '1', expected: 1 },
+      { name: 'BRAID_INGEST_MAX_DELIVER', value: '25', expected: 25 },
+      { name: 'BRAID_RAW_DUPLICATE_WINDOW', value: '3s', expected: 3_000 },
+      { name: 'BRAID_INGEST_LINGER', value: '0ms', expected: 0 },
+      { name: 'BRAID_INGEST_ACK_WAIT', value: '2m', expected: 120_000 },
+      { name: 'BRAID_SESSION_IDLE', value: '1h', expected: 3_600_000 },
+    ])('$name=$value → $expected', ({ name, value, expected }) => {
+      expect(loadConfig({ [name]: value })[name as keyof ReturnType<typeof loadConfig>]).toBe(expected);
+    });
+  });
+
+  describe('a bad value fails fast and names the variable', () => {
+    it.each([
+      { name: 'BRAID_INGEST_LINGER', value: '250', rule: 'a duration such as 500ms, 30s, 10m or 1h' },
+      { name: 'BRAID_INGEST_LINGER', value: '1.5s', rule: 'a duration such as 500ms, 30s, 10m or 1h' },
+      { name: 'BRAID_INGEST_ACK_WAIT', value: '-1s', rule: 'a duration such as 500ms, 30s, 10m or 1h' },
+      { name: 'BRAID_SESSION_IDLE', value: '30 m', rule: 'a duration such as 500ms, 30s, 10m or 1h' },
+      { name: 'BRAID_SESSION_IDLE', value: '1d', rule: 'a duration such as 500ms, 30s, 10m or 1h' },
+      { name: 'BRAID_RAW_DUPLICATE_WINDOW', value: '2M', rule: 'a duration such as 500ms, 30s, 10m or 1h' },
+      { name: 'BRAID_ADMIN_TOKEN', value: 'short', rule: 'at least 16 characters' },
+      { name: 'BRAID_INGEST_DURABLE', value: 'braid.ingest', rule: 'letters, digits, _ and -' },
+      { name: 'DATABASE_URL', value: 'not a url', rule: '' },
+      { name: 'BRAID_HTTP_PORT', value: '70000', rule: '' },
+      { name: 'BRAID_HTTP_PORT', value: 'http', rule: '' },
+      { name: 'BRAID_HTTP_PORT', value: '80.5', rule: '' },
+      { name: 'BRAID_INGEST_FETCH', value: '0', rule: '' },
+      { name: 'BRAID_INGEST_MAX_GROUP', value: '-5', rule: '' },
+      { name: 'BRAID_INGEST_MAX_INFLIGHT_SIGNALS', value: 'many', rule: '' },
+      { name: 'BRAID_LOG_LEVEL', value: 'verbose', rule: '' },
+    ])('$name=$value', ({ name, value, rule }) => {
+      const problems = problemsOf({ [name]: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]?.startsWith(`${name}: `)).toBe(true);
+      expect(problems[0]).toContain(rule);
+    });
+
+    it.each([
+      { name: 'BRAID_HTTP_PORT', value: '', expected: 8080 },
+      { name: 'BRAID_HTTP_PORT', value: '   ', expected: 8080 },
+      { name: 'TEMPORAL_NAMESPACE', value: '', expected: 'default' },
+      { name: 'BRAID_TASK_QUEUE', value: ' ', expected: 'braid-sessions' },
+      { name: 'BRAID_RAW_DUPLICATE_WINDOW', value: '', expected: 120_000 },
+    ])('an empty or blank $name means unset: the default applies', ({ name, value, expected }) => {
+      expect(loadConfig({ [name]: value })[name as 'BRAID_HTTP_PORT']).toBe(expected);
+    });
+
+    it('reports every bad variable at once, in a readable message', () => {
+      let caught: unknown;
+      try {
+        loadConfig({ BRAID_INGEST_LINGER: '5', BRAID_HTTP_PORT: '70000', BRAID_LOG_LEVEL: 'loud' });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ConfigError);
+      const error = caught as ConfigError;
+      expect(error.name).toBe('ConfigError');
+      expect(error.problems.map((p) => p.split(':')[0]).sort()).toEqual(['BRAID_HTTP_PORT', 'BRAID_INGEST_LINGER', 'BRAID_LOG_LEVEL']);
+      expect(error.message.startsWith('invalid configuration:\n  - ')).toBe(true);
+      for (const p of error.problems) expect(error.message).toContain(`  - ${p}`);
+    });
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    { text: '0ms', ms: 0 },
+    { text: '1ms', ms: 1 },
+    { text: '500ms', ms: 500 },
+    { text: '0s', ms: 0 },
+    { text: '30s', ms: 30_000 },
+    { text: '10m', ms: 600_000 },
+    { text: '1h', ms: 3_600_000 },
+    { text: '24h', ms: 86_400_000 },
+    { text: '007s', ms: 7_000 },
+    { text: '90m', ms: 5_400_000 },
+  ])('$text → $ms ms', ({ text, ms }) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it.each([
+    { text: '' },
+    { text: '10' },
+    { text: 's' },
+    { text: '1.5s' },
+    { text: '-1s' },
+    { text: '+1s' },
+    { text: '1 s' },
+    { text: ' 1s' },
+    { text: '1s ' },
+    { text: '1S' },
+    { text: '1d' },
+    { text: '1sec' },
+    { text: '1m30s' },
+    { text: '1e3ms' },
+  ])('refuses "$text"', ({ text }) => {
+    expect(() => parseDuration(text)).toThrow(`not a duration: ${text}`);
+  });
+});
+
+describe('withDefaultUser', () => {
+  it.each([
+    { label: 'no user: adds PGUSER', url: 'postgres://127.0.0.1:5432/braid', expected: 'postgres://alice@127.0.0.1:5432/braid' },
+    { label: 'no user, no port', url: 'postgres://db.internal/braid', expected: 'postgres://alice@db.internal/braid' },
+    { label: 'password but no user', url: 'postgres://:secret@db/braid', expected: 'postgres://alice:secret@db/braid' },
+    { label: 'query string kept', url: 'postgres://db/braid?sslmode=require', expected: 'postgres://alice@db/braid?sslmode=require' },
+    { label: 'user present: unchanged', url: 'postgres://bob@db/braid', expected: 'postgres://bob@db/braid' },
+    { label: 'user and password present: unchanged', url: 'postgres://bob:pw@db:5432/braid', expected: 'postgres://bob:pw@db:5432/braid' },
+    { label: 'user present: returned verbatim, not re-serialised', url: 'postgresql://bob@DB.Example.com/braid', expected: 'postgresql://bob@DB.Example.com/braid' },
+  ])('$label', ({ url, expected }) => {
+    asUser('alice');
+    expect(withDefaultUser(url)).toBe(expected);
+  });
+
+  it('falls back to USER when PGUSER is unset', () => {
+    vi.stubEnv('PGUSER', '');
+    vi.stubEnv('USER', 'carol');
+    expect(withDefaultUser('postgres://db/braid')).toBe('postgres://carol@db/braid');
+  });
+
+  it('falls back to the OS user when neither PGUSER nor USER is set', () => {
+    vi.stubEnv('PGUSER', '');
+    vi.stubEnv('USER', '');
+    expect(withDefaultUser('postgres://db/braid')).toBe(`postgres://${encodeURIComponent(userInfo().username)}@db/braid`);
+  });
+
+  it('loadConfig applies it to DATABASE_URL', () => {
+    asUser('dave');
+    expect(loadConfig({ DATABASE_URL: 'postgres://db:5432/x' }).DATABASE_URL).toBe('postgres://dave@db:5432/x');
+    expect(loadConfig({ DATABASE_URL: 'postgres://erin@db:5432/x' }).DATABASE_URL).toBe('postgres://erin@db:5432/x');
+  });
+
+  it('throws on something that is not a URL', () => {
+    expect(() => withDefaultUser('127.0.0.1:5432/braid')).toThrow();
+  });
+});
