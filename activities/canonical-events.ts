@@ -1,8 +1,11 @@
 import type pg from 'pg';
+import type { Rejection } from '../rules/decode-message';
 import type { Logger } from '../runtime/logger';
 import type { CanonicalDraft, DrainResult, WriteDrainInput } from './canonical-events.types';
 import { linkIdentities } from './identities';
 import { insertRejections } from './rejected-events';
+import { applySessionPlans, planDeviceSessions } from './sessions';
+import { transform } from '../rules/transforms';
 
 export interface WriteTarget {
   /** Schema holding canonical_events and lineage: `braid` for production, `sandbox_<id>` for sandbox replays. */
@@ -39,25 +42,60 @@ export async function writeDrain(pool: pg.Pool, log: Logger, input: WriteDrainIn
 
 async function writeInTransaction(client: pg.PoolClient, log: Logger, input: WriteDrainInput, target: WriteTarget): Promise<DrainResult> {
   const { unique, inBatchRepeats } = splitInBatchRepeats(input.events);
-  const inserted = await insertCanonical(client, log, unique, target);
-  const candidates = [...unique.filter((e) => !inserted.has(e.messageId)), ...inBatchRepeats];
-  const existing = await loadSources(client, target.schema, candidates);
+  const sources = await loadSources(client, target.schema, unique);
+  let fresh = unique.filter((e) => !sources.has(e.messageId));
+
+  await client.query('SAVEPOINT drain');
+  let outcome = await insertWithSessions(client, log, fresh, input.sessionTimeoutMs, target);
+  if (outcome.refused.length > 0) {
+    // Rows Postgres refuses become rejected events; plan the sessions again without them.
+    await client.query('ROLLBACK TO SAVEPOINT drain');
+    const refusedIds = new Set(outcome.refused.map((r) => r.messageId));
+    const refused = outcome.refused;
+    fresh = fresh.filter((e) => !refusedIds.has(e.messageId));
+    outcome = await insertWithSessions(client, log, fresh, input.sessionTimeoutMs, target);
+    await insertRejections(client, refused);
+  }
+  const lost = fresh.filter((e) => !outcome.inserted.has(e.messageId));
+  if (lost.length > 0) throw new ConcurrentWriteError(lost.map((e) => e.messageId));
+  for (const e of fresh) sources.set(e.messageId, { stream: e.source.stream, sequence: e.source.sequence });
 
   const duplicates: CanonicalDraft[] = [];
   let alreadyWritten = 0;
-  for (const event of candidates) {
-    const first = existing.get(event.messageId);
-    const sameMessage = first !== undefined && first.stream === event.source.stream && first.sequence === event.source.sequence;
-    if (sameMessage) alreadyWritten += 1;
-    else if (first !== undefined) duplicates.push(event);
-    // else: not written and no row: it was rejected while writing (see insertCanonical).
+  const freshIds = new Set(fresh.map((e) => e.messageId));
+  for (const event of [...unique.filter((e) => !freshIds.has(e.messageId)), ...inBatchRepeats]) {
+    const first = sources.get(event.messageId);
+    if (first === undefined) continue; // its first copy was refused by Postgres and is a rejected event
+    if (first.stream === event.source.stream && first.sequence === event.source.sequence) alreadyWritten += 1;
+    else duplicates.push(event);
   }
 
-  const written = unique.filter((e) => inserted.has(e.messageId));
-  await insertLineage(client, written, input, target);
+  await insertLineage(client, outcome.written, input, target);
   const newDuplicates = await insertDuplicates(client, duplicates);
-  if (target.schema === 'braid') await linkIdentities(client, written);
-  return { written: written.length, duplicates: newDuplicates, alreadyWritten };
+  if (target.schema === 'braid') await linkIdentities(client, outcome.written);
+  return { written: outcome.written.length, duplicates: newDuplicates, alreadyWritten };
+}
+
+/** Plans the sessions of new events, inserts them with their session ids, and writes the sessions. */
+async function insertWithSessions(client: pg.PoolClient, log: Logger, fresh: CanonicalDraft[], timeoutMs: number, target: WriteTarget) {
+  const plans = await planDeviceSessions(client, target.schema, fresh, timeoutMs);
+  const sessionOf = new Map(plans.flatMap((p) => Object.entries(p.plan.assignments)));
+  const drafts = fresh.map((e) => ({ ...e, sessionId: sessionOf.get(e.messageId) ?? null, transforms: [...e.transforms, transform('sessionize')] }));
+  const { inserted, refused } = await insertCanonical(client, log, drafts, target);
+  if (refused.length === 0) await applySessionPlans(client, target.schema, plans);
+  return { inserted, refused, written: drafts.filter((e) => inserted.has(e.messageId)) };
+}
+
+/**
+ * Another writer inserted one of these messageIds between our look and our
+ * insert (the same messageId sent from two devices at once). The activity is
+ * retried; the retry sees the other copy and counts this one as a duplicate.
+ */
+export class ConcurrentWriteError extends Error {
+  constructor(readonly messageIds: string[]) {
+    super(`messageIds written concurrently by another session: ${messageIds.slice(0, 5).join(', ')}`);
+    this.name = 'ConcurrentWriteError';
+  }
 }
 
 /** The first message of each messageId in the drain (by stream position) and the repeats after it. */
@@ -83,7 +121,7 @@ const CANONICAL_COLUMNS = `project_id text, event_id text, channel text, type te
   event_time timestamptz, client_timestamp text, sent_at text, received_at timestamptz, properties jsonb, traits jsonb,
   context jsonb, flags jsonb, source_stream text, source_sequence bigint`;
 
-function canonicalRow(e: CanonicalDraft) {
+function canonicalRow(e: SessionedDraft) {
   return {
     project_id: e.projectId,
     event_id: e.messageId,
@@ -111,14 +149,16 @@ function canonicalRow(e: CanonicalDraft) {
   };
 }
 
+type SessionedDraft = CanonicalDraft & { sessionId: string | null };
+
 /**
  * Inserts the rows in one statement. Should Postgres refuse the data itself
- * (a class 22 error the sanitizer did not foresee), the rows are retried one
- * by one under savepoints and the ones it refuses become rejected events, so
+ * (a class 22 error the sanitizer did not foresee), the rows are tried one by
+ * one under savepoints and the refused ones are returned as rejections, so
  * one bad row never blocks its session.
  */
-async function insertCanonical(client: pg.PoolClient, log: Logger, events: CanonicalDraft[], target: WriteTarget): Promise<Set<string>> {
-  if (events.length === 0) return new Set();
+async function insertCanonical(client: pg.PoolClient, log: Logger, events: SessionedDraft[], target: WriteTarget): Promise<{ inserted: Set<string>; refused: Rejection[] }> {
+  if (events.length === 0) return { inserted: new Set(), refused: [] };
   const statement = `INSERT INTO "${target.schema}".canonical_events
       (project_id, event_id, channel, type, event, name, user_id, anonymous_id, previous_id, group_id, device_key,
        session_id, client_session_id, event_time, client_timestamp, sent_at, received_at, properties, traits, context,
@@ -130,13 +170,14 @@ async function insertCanonical(client: pg.PoolClient, log: Logger, events: Canon
   try {
     const res = await client.query<{ event_id: string }>(statement, [JSON.stringify(events.map(canonicalRow))]);
     await client.query('RELEASE SAVEPOINT bulk');
-    return new Set(res.rows.map((r) => r.event_id));
+    return { inserted: new Set(res.rows.map((r) => r.event_id)), refused: [] };
   } catch (error) {
     if (!isDataError(error)) throw error;
     await client.query('ROLLBACK TO SAVEPOINT bulk');
-    log.warn({ err: error }, 'a drain has rows Postgres refuses; writing them one by one');
+    log.warn({ err: error }, 'a drain has rows Postgres refuses; finding them one by one');
   }
   const inserted = new Set<string>();
+  const refused: Rejection[] = [];
   for (const event of events) {
     await client.query('SAVEPOINT one');
     try {
@@ -146,22 +187,20 @@ async function insertCanonical(client: pg.PoolClient, log: Logger, events: Canon
     } catch (error) {
       if (!isDataError(error)) throw error;
       await client.query('ROLLBACK TO SAVEPOINT one');
-      await insertRejections(client, [
-        {
-          projectId: event.projectId,
-          channel: event.channel,
-          subject: event.source.subject,
-          receivedAt: event.receivedAt,
-          messageId: event.messageId,
-          reason: 'unwritable_event',
-          details: { message: (error as Error).message, code: (error as { code?: string }).code },
-          payload: null,
-          source: event.source,
-        },
-      ]);
+      refused.push({
+        projectId: event.projectId,
+        channel: event.channel,
+        subject: event.source.subject,
+        receivedAt: event.receivedAt,
+        messageId: event.messageId,
+        reason: 'unwritable_event',
+        details: { message: (error as Error).message, code: (error as { code?: string }).code },
+        payload: null,
+        source: event.source,
+      });
     }
   }
-  return inserted;
+  return { inserted, refused };
 }
 
 function isDataError(error: unknown): boolean {

@@ -3,12 +3,13 @@ import type { PreparedEvent } from '../rules/prepared-event';
 /** A prepared event with what its session workflow decided: ready to write. */
 export interface CanonicalDraft extends PreparedEvent {
   deviceKey: string;
-  sessionId: string;
 }
 
 export interface WriteDrainInput {
   workflowId: string;
   runId: string;
+  /** The project's inactivity timeout for sessions. */
+  sessionTimeoutMs: number;
   events: CanonicalDraft[];
 }
 

@@ -1,6 +1,5 @@
 import type { PreparedEvent } from '../rules/prepared-event';
-import { assignSession, EMPTY_CURSOR, type SessionCursor, type SessionScope } from '../rules/sessionize';
-import { transform } from '../rules/transforms';
+import type { SessionScope } from '../rules/sessionize';
 import type { CanonicalDraft, DrainResult } from '../activities/canonical-events.types';
 import type { SessionBatch, SessionSummary } from './session.messages';
 
@@ -14,7 +13,6 @@ export interface SessionInit extends SessionScope {
 export interface CarriedState {
   pending: PreparedEvent[];
   sessionTimeoutMs: number;
-  cursor: SessionCursor;
   counts: { received: number; written: number; duplicates: number; drains: number };
   continuedAsNew: number;
 }
@@ -23,20 +21,20 @@ const DEFAULT_SESSION_TIMEOUT_MS = 30 * 60_000;
 
 /**
  * The session actor's state and its pure transitions. The workflow is a thin
- * loop around this object: signals enqueue, the loop drains, plans, writes
- * through one local activity and records the result.
+ * loop around this object: signals enqueue, the loop drains and writes through
+ * one local activity, and records the result. Session boundaries are decided
+ * in that write, against the device's stored sessions, so they hold across
+ * runs and for events that arrive after this workflow has ended.
  */
 export class SessionState {
   private pending: PreparedEvent[];
   private sessionTimeoutMs: number;
-  private cursor: SessionCursor;
   private readonly counts: CarriedState['counts'];
-  private continuedAsNew: number;
+  private readonly continuedAsNew: number;
 
   constructor(private readonly scope: SessionScope, carried?: CarriedState) {
     this.pending = carried ? [...carried.pending] : [];
     this.sessionTimeoutMs = carried?.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
-    this.cursor = carried?.cursor ?? { ...EMPTY_CURSOR };
     this.counts = carried ? { ...carried.counts } : { received: 0, written: 0, duplicates: 0, drains: 0 };
     this.continuedAsNew = carried?.continuedAsNew ?? 0;
   }
@@ -51,15 +49,10 @@ export class SessionState {
     return this.pending.length > 0;
   }
 
-  /** Takes up to `max` pending events and turns them into canonical drafts, in event-time order. */
-  takeDrain(max: number): CanonicalDraft[] {
+  /** Takes up to `max` pending events, in arrival order, as drafts for one write. */
+  takeDrain(max: number): { events: CanonicalDraft[]; sessionTimeoutMs: number } {
     const taken = this.pending.splice(0, max);
-    const ordered = [...taken].sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : a.source.sequence - b.source.sequence));
-    return ordered.map((event) => {
-      const assigned = assignSession(this.cursor, this.scope, event, this.sessionTimeoutMs);
-      this.cursor = assigned.cursor;
-      return { ...event, deviceKey: this.scope.deviceKey, sessionId: assigned.sessionId, transforms: [...event.transforms, transform('sessionize')] };
-    });
+    return { events: taken.map((event) => ({ ...event, deviceKey: this.scope.deviceKey })), sessionTimeoutMs: this.sessionTimeoutMs };
   }
 
   recordWrite(result: DrainResult): void {
@@ -69,13 +62,7 @@ export class SessionState {
   }
 
   carry(): CarriedState {
-    return {
-      pending: this.pending,
-      sessionTimeoutMs: this.sessionTimeoutMs,
-      cursor: this.cursor,
-      counts: { ...this.counts },
-      continuedAsNew: this.continuedAsNew + 1,
-    };
+    return { pending: this.pending, sessionTimeoutMs: this.sessionTimeoutMs, counts: { ...this.counts }, continuedAsNew: this.continuedAsNew + 1 };
   }
 
   summary(): SessionSummary {

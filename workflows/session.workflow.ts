@@ -54,7 +54,7 @@ export async function sessionWorkflow(init: SessionInit): Promise<SessionSummary
 
     if (state.hasPending()) {
       const { workflowId, runId } = workflowInfo();
-      const result = await writeDrain({ workflowId, runId, events: state.takeDrain(MAX_DRAIN) });
+      const result = await writeDrain({ workflowId, runId, ...state.takeDrain(MAX_DRAIN) });
       state.recordWrite(result);
       lastActivityMs = Date.now();
       if (historyIsLong()) {

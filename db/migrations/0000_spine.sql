@@ -100,14 +100,29 @@ CREATE TABLE "braid"."identities" (
 	CONSTRAINT "identities_project_id_kind_id_pk" PRIMARY KEY("project_id","kind","id")
 );
 --> statement-breakpoint
+CREATE TABLE "braid"."sessions" (
+	"project_id" text NOT NULL,
+	"session_id" text NOT NULL,
+	"channel" text NOT NULL,
+	"device_key" text NOT NULL,
+	"client_session_id" text,
+	"started_at" timestamp (3) with time zone NOT NULL,
+	"ended_at" timestamp (3) with time zone NOT NULL,
+	"event_count" integer NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "sessions_project_id_session_id_pk" PRIMARY KEY("project_id","session_id")
+);
+--> statement-breakpoint
 CREATE INDEX "receipts_project_id_received_at_index" ON "braid"."receipts" USING btree ("project_id","received_at");--> statement-breakpoint
 CREATE INDEX "canonical_events_project_id_event_time_index" ON "braid"."canonical_events" USING btree ("project_id","event_time");--> statement-breakpoint
 CREATE INDEX "canonical_events_project_id_user_id_index" ON "braid"."canonical_events" USING btree ("project_id","user_id");--> statement-breakpoint
 CREATE INDEX "canonical_events_project_id_anonymous_id_index" ON "braid"."canonical_events" USING btree ("project_id","anonymous_id");--> statement-breakpoint
 CREATE INDEX "canonical_events_project_id_channel_device_key_event_time_index" ON "braid"."canonical_events" USING btree ("project_id","channel","device_key","event_time");--> statement-breakpoint
+CREATE INDEX "canonical_events_project_id_session_id_index" ON "braid"."canonical_events" USING btree ("project_id","session_id");--> statement-breakpoint
 CREATE INDEX "lineage_project_id_event_id_index" ON "braid"."lineage" USING btree ("project_id","event_id");--> statement-breakpoint
 CREATE INDEX "lineage_source_stream_source_sequence_index" ON "braid"."lineage" USING btree ("source_stream","source_sequence");--> statement-breakpoint
 CREATE UNIQUE INDEX "rejected_events_source_stream_source_sequence_index" ON "braid"."rejected_events" USING btree ("source_stream","source_sequence");--> statement-breakpoint
 CREATE INDEX "rejected_events_project_id_received_at_index" ON "braid"."rejected_events" USING btree ("project_id","received_at");--> statement-breakpoint
 CREATE INDEX "duplicates_project_id_received_at_index" ON "braid"."duplicates" USING btree ("project_id","received_at");--> statement-breakpoint
-CREATE INDEX "identities_project_id_person_id_index" ON "braid"."identities" USING btree ("project_id","person_id");
+CREATE INDEX "identities_project_id_person_id_index" ON "braid"."identities" USING btree ("project_id","person_id");--> statement-breakpoint
+CREATE INDEX "sessions_project_id_channel_device_key_ended_at_index" ON "braid"."sessions" USING btree ("project_id","channel","device_key","ended_at");

@@ -85,3 +85,20 @@ LEFT JOIN accepted USING (project_id)
 LEFT JOIN canonical USING (project_id)
 LEFT JOIN rejected USING (project_id)
 LEFT JOIN dups USING (project_id);
+--> statement-breakpoint
+CREATE VIEW analytics.sessions AS
+SELECT
+  s.session_id,
+  s.project_id,
+  i.person_id,
+  s.channel,
+  s.started_at,
+  s.ended_at,
+  s.event_count,
+  extract(epoch FROM (s.ended_at - s.started_at))::numeric AS duration_seconds,
+  s.client_session_id
+FROM braid.sessions s
+LEFT JOIN braid.identities i
+  ON i.project_id = s.project_id
+ AND i.kind = CASE WHEN s.device_key LIKE 'a:%' THEN 'anonymous' ELSE 'user' END
+ AND i.id = substr(s.device_key, 3);

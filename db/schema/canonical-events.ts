@@ -36,5 +36,6 @@ export const canonicalEvents = braid.table(
     index().on(t.projectId, t.userId),
     index().on(t.projectId, t.anonymousId),
     index().on(t.projectId, t.channel, t.deviceKey, t.eventTime),
+    index().on(t.projectId, t.sessionId),
   ],
 );

@@ -6,3 +6,4 @@ export * from './lineage';
 export * from './rejected-events';
 export * from './duplicates';
 export * from './identities';
+export * from './sessions';

@@ -51,10 +51,19 @@ async function main() {
   await createProject(pool, { projectId, name: 'replay recording' });
   const binary = await resolveTemporalBinary({ explicitPath: config.BRAID_TEMPORAL_BIN, cache: config.BRAID_CACHE_DIR, log });
   const server = await startDevServer({ binary, namespace: 'default', log });
+  try {
+    await record(server.address, binary, pool, projectId, log);
+  } finally {
+    await server.stop();
+    await pool.end();
+  }
+}
+
+async function record(address: string, binary: string, pool: Awaited<ReturnType<typeof preparePostgres>>, projectId: string, log: ReturnType<typeof createLogger>) {
   const taskQueue = 'record-histories';
-  const { worker, connection: workerConnection } = await createSessionWorker({ address: server.address, namespace: 'default', taskQueue, pool, log });
+  const { worker, connection: workerConnection } = await createSessionWorker({ address: address, namespace: 'default', taskQueue, pool, log });
   const run = worker.run();
-  const connection = await Connection.connect({ address: server.address });
+  const connection = await Connection.connect({ address: address });
   const client = new Client({ connection });
 
   const scenarios: { name: string; batches: PreparedEvent[][] }[] = [
@@ -78,7 +87,7 @@ async function main() {
     }
     await client.workflow.getHandle(workflowId).result();
     // The CLI writes the same JSON history format as every other Temporal tool.
-    const json = execFileSync(binary, ['workflow', 'show', '--workflow-id', workflowId, '--address', server.address, '--output', 'json'], { encoding: 'utf8' });
+    const json = execFileSync(binary, ['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--output', 'json'], { encoding: 'utf8' });
     const file = join(__dirname, 'histories', `${scenario.name}.json`);
     writeFileSync(file, json.endsWith('\n') ? json : `${json}\n`);
     console.log(`recorded ${file} (${(JSON.parse(json) as { events: unknown[] }).events.length} events)`);
@@ -87,8 +96,6 @@ async function main() {
   await run;
   await workerConnection.close();
   await connection.close();
-  await server.stop();
-  await pool.end();
 }
 
 main().catch((error) => {
