@@ -1,11 +1,10 @@
-import type { Client } from '@temporalio/client';
 import type { JetStreamClient } from 'nats';
 import type pg from 'pg';
 import type { Config } from '../runtime/config';
 import type { Logger } from '../runtime/logger';
 import { IngestConsumer } from './consumer';
 import { ProjectDirectory } from './project-directory';
-import { TemporalSessionSink, type SessionSink } from './session-sink';
+import type { SessionSink } from './session-sink';
 
 /** Signals stay well under Temporal's 2 MB payload limit. */
 export const MAX_GROUP_BYTES = 512 * 1024;
@@ -15,9 +14,8 @@ export interface StartIngestDeps {
   log: Logger;
   pool: pg.Pool;
   js: JetStreamClient;
-  client: Client;
-  /** Replaces the Temporal sink (the benchmark's raw and naive variants). */
-  sink?: SessionSink;
+  /** Where accepted events go: the session workflows (TemporalSessionSink), or the benchmark's raw writer. */
+  sink: SessionSink;
 }
 
 /** Builds the ingest consumer from configuration and starts it. */
@@ -28,7 +26,7 @@ export async function startIngest(deps: StartIngestDeps): Promise<IngestConsumer
       js: deps.js,
       pool: deps.pool,
       directory: new ProjectDirectory(deps.pool),
-      sink: deps.sink ?? new TemporalSessionSink(deps.client, config.BRAID_TASK_QUEUE, config.BRAID_SESSION_IDLE),
+      sink: deps.sink,
       log: deps.log.child({ component: 'ingest' }),
     },
     {

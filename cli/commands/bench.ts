@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
+import { runBench } from '../../bench/run-bench';
 
 export function registerBench(program: Command): void {
   program
     .command('bench')
     .description('measure braid end to end against the raw pipeline and a naive design; prints one JSON line')
-    .action(async () => {
-      const { runBench } = await import('../../bench/run-bench');
-      await runBench();
-    });
+    .action(runBench);
 }

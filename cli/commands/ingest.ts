@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { TemporalSessionSink } from '../../ingest/session-sink';
 import { startIngest } from '../../ingest/start-ingest';
 import { prepareNats, preparePostgres, prepareTemporal } from '../../runtime/platform';
 import { commandContext, onShutdown } from '../process';
@@ -12,8 +13,9 @@ export function registerIngest(program: Command): void {
       const pool = await preparePostgres(config, log);
       const nats = await prepareNats(config, log, 'braid-ingest');
       const temporal = await prepareTemporal(config, log);
-      const consumer = await startIngest({ config, log, pool, js: nats.js, client: temporal.client });
-      log.info({ durable: config.BRAID_INGEST_DURABLE, filter: config.BRAID_INGEST_FILTER }, 'ingest running');
+      const sink = new TemporalSessionSink(temporal.client, config.BRAID_TASK_QUEUE, config.BRAID_SESSION_IDLE);
+      const consumer = await startIngest({ config, log, pool, js: nats.js, sink });
+      console.error(`braid: ingest running (consumer ${config.BRAID_INGEST_DURABLE} on ${config.BRAID_INGEST_FILTER})`);
       onShutdown(async () => {
         await consumer.stop();
         await nats.nc.drain();

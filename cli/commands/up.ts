@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { TemporalSessionSink } from '../../ingest/session-sink';
 import { startIngest } from '../../ingest/start-ingest';
 import { prepareNats, preparePostgres, prepareTemporal } from '../../runtime/platform';
 import { createSessionWorker } from '../../workers/session-worker';
@@ -25,7 +26,8 @@ export function registerUp(program: Command): void {
         log,
       });
       const workerRun = worker.run();
-      const consumer = await startIngest({ config, log, pool, js: nats.js, client: temporal.client });
+      const sink = new TemporalSessionSink(temporal.client, config.BRAID_TASK_QUEUE, config.BRAID_SESSION_IDLE);
+      const consumer = await startIngest({ config, log, pool, js: nats.js, sink });
       console.error(`braid: up — Postgres ${redact(config.DATABASE_URL)}, NATS ${config.NATS_URL}, Temporal ${temporal.address}${temporal.devServer ? ' (dev server, UI http://127.0.0.1:8233)' : ''}`);
 
       const shutdown = async () => {

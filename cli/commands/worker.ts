@@ -19,7 +19,7 @@ export function registerWorker(program: Command): void {
         log,
       });
       onShutdown(async () => worker.shutdown());
-      log.info({ taskQueue: config.BRAID_TASK_QUEUE, temporal: temporal.address }, 'worker running');
+      console.error(`braid: worker running (task queue ${config.BRAID_TASK_QUEUE}, Temporal ${temporal.address})`);
       await worker.run();
       await connection.close();
       await temporal.connection.close();
