@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import type { Rejection } from '../rules/decode-message';
+import { transform } from '../rules/transforms';
 import type { Logger } from '../runtime/logger';
 import type { CanonicalDraft, DrainResult, WriteDrainInput } from './canonical-events.types';
 import { linkIdentities } from './identities';
 import { insertRejections } from './rejected-events';
 import { applySessionPlans, planDeviceSessions } from './sessions';
-import { transform } from '../rules/transforms';
 
 export interface WriteTarget {
   /** Schema holding canonical_events and lineage: `braid` for production, `sandbox_<id>` for sandbox replays. */
@@ -19,17 +19,31 @@ export const PRODUCTION: WriteTarget = { schema: 'braid', destination: 'producti
 
 /**
  * Writes one drain of a session workflow in one transaction: the new canonical
- * rows, their lineage, the duplicates it found and the identities it saw.
- * Idempotent on (projectId, messageId) forever: a message already written from
- * the same source position is skipped (a retried activity or a redelivery), one
- * from another position is counted as a duplicate.
+ * rows with their sessions, their lineage, the duplicates it found and the
+ * identities it saw. Idempotent on (projectId, messageId) forever: a message
+ * already written from the same source position is skipped (a retried
+ * activity or a redelivery), one from another position is counted as a
+ * duplicate. Should Postgres refuse a row's data (a class 22 error the
+ * sanitizer did not foresee), the drain is written again without the refused
+ * rows, which become `unwritable_event` rejections: one bad row never blocks
+ * its session.
  */
 export async function writeDrain(pool: pg.Pool, log: Logger, input: WriteDrainInput, target: WriteTarget = PRODUCTION): Promise<DrainResult> {
   if (input.events.length === 0) return { written: 0, duplicates: 0, alreadyWritten: 0 };
+  try {
+    return await inTransaction(pool, (client) => writeInTransaction(client, input, target, []));
+  } catch (error) {
+    if (!isDataError(error)) throw error;
+    log.warn({ err: error }, 'a drain has rows Postgres refuses; finding them');
+    return inTransaction(pool, async (client) => writeInTransaction(client, input, target, await findRefusedRows(client, input.events, target)));
+  }
+}
+
+async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const result = await writeInTransaction(client, log, input, target);
+    const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
@@ -40,50 +54,35 @@ export async function writeDrain(pool: pg.Pool, log: Logger, input: WriteDrainIn
   }
 }
 
-async function writeInTransaction(client: pg.PoolClient, log: Logger, input: WriteDrainInput, target: WriteTarget): Promise<DrainResult> {
-  const { unique, inBatchRepeats } = splitInBatchRepeats(input.events);
+async function writeInTransaction(client: pg.PoolClient, input: WriteDrainInput, target: WriteTarget, refused: Rejection[]): Promise<DrainResult> {
+  const refusedIds = new Set(refused.map((r) => r.messageId));
+  const { unique, inBatchRepeats } = splitInBatchRepeats(input.events.filter((e) => !refusedIds.has(e.messageId)));
   const sources = await loadSources(client, target.schema, unique);
-  let fresh = unique.filter((e) => !sources.has(e.messageId));
+  const fresh = unique.filter((e) => !sources.has(e.messageId));
 
-  await client.query('SAVEPOINT drain');
-  let outcome = await insertWithSessions(client, log, fresh, input.sessionTimeoutMs, target);
-  if (outcome.refused.length > 0) {
-    // Rows Postgres refuses become rejected events; plan the sessions again without them.
-    await client.query('ROLLBACK TO SAVEPOINT drain');
-    const refusedIds = new Set(outcome.refused.map((r) => r.messageId));
-    const refused = outcome.refused;
-    fresh = fresh.filter((e) => !refusedIds.has(e.messageId));
-    outcome = await insertWithSessions(client, log, fresh, input.sessionTimeoutMs, target);
-    await insertRejections(client, refused);
-  }
-  const lost = fresh.filter((e) => !outcome.inserted.has(e.messageId));
+  const plans = await planDeviceSessions(client, target.schema, fresh, input.sessionTimeoutMs);
+  const sessionOf = new Map(plans.flatMap((p) => Object.entries(p.plan.assignments)));
+  const drafts = fresh.map((e) => ({ ...e, sessionId: sessionOf.get(e.messageId) ?? null, transforms: [...e.transforms, transform('sessionize')] }));
+  const inserted = await insertCanonical(client, drafts, target);
+  const lost = fresh.filter((e) => !inserted.has(e.messageId));
   if (lost.length > 0) throw new ConcurrentWriteError(lost.map((e) => e.messageId));
+  await applySessionPlans(client, target.schema, plans);
   for (const e of fresh) sources.set(e.messageId, { stream: e.source.stream, sequence: e.source.sequence });
 
   const duplicates: CanonicalDraft[] = [];
   let alreadyWritten = 0;
   const freshIds = new Set(fresh.map((e) => e.messageId));
   for (const event of [...unique.filter((e) => !freshIds.has(e.messageId)), ...inBatchRepeats]) {
-    const first = sources.get(event.messageId);
-    if (first === undefined) continue; // its first copy was refused by Postgres and is a rejected event
+    const first = sources.get(event.messageId) as { stream: string; sequence: number };
     if (first.stream === event.source.stream && first.sequence === event.source.sequence) alreadyWritten += 1;
     else duplicates.push(event);
   }
 
-  await insertLineage(client, outcome.written, input, target);
+  await insertLineage(client, drafts, input, target);
   const newDuplicates = await insertDuplicates(client, duplicates);
-  if (target.schema === 'braid') await linkIdentities(client, outcome.written);
-  return { written: outcome.written.length, duplicates: newDuplicates, alreadyWritten };
-}
-
-/** Plans the sessions of new events, inserts them with their session ids, and writes the sessions. */
-async function insertWithSessions(client: pg.PoolClient, log: Logger, fresh: CanonicalDraft[], timeoutMs: number, target: WriteTarget) {
-  const plans = await planDeviceSessions(client, target.schema, fresh, timeoutMs);
-  const sessionOf = new Map(plans.flatMap((p) => Object.entries(p.plan.assignments)));
-  const drafts = fresh.map((e) => ({ ...e, sessionId: sessionOf.get(e.messageId) ?? null, transforms: [...e.transforms, transform('sessionize')] }));
-  const { inserted, refused } = await insertCanonical(client, log, drafts, target);
-  if (refused.length === 0) await applySessionPlans(client, target.schema, plans);
-  return { inserted, refused, written: drafts.filter((e) => inserted.has(e.messageId)) };
+  if (target.schema === 'braid') await linkIdentities(client, drafts);
+  await insertRejections(client, refused);
+  return { written: drafts.length, duplicates: newDuplicates, alreadyWritten };
 }
 
 /**
@@ -151,42 +150,29 @@ function canonicalRow(e: SessionedDraft) {
 
 type SessionedDraft = CanonicalDraft & { sessionId: string | null };
 
-/**
- * Inserts the rows in one statement. Should Postgres refuse the data itself
- * (a class 22 error the sanitizer did not foresee), the rows are tried one by
- * one under savepoints and the refused ones are returned as rejections, so
- * one bad row never blocks its session.
- */
-async function insertCanonical(client: pg.PoolClient, log: Logger, events: SessionedDraft[], target: WriteTarget): Promise<{ inserted: Set<string>; refused: Rejection[] }> {
-  if (events.length === 0) return { inserted: new Set(), refused: [] };
-  const statement = `INSERT INTO "${target.schema}".canonical_events
-      (project_id, event_id, channel, type, event, name, user_id, anonymous_id, previous_id, group_id, device_key,
-       session_id, client_session_id, event_time, client_timestamp, sent_at, received_at, properties, traits, context,
-       flags, source_stream, source_sequence)
-    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${CANONICAL_COLUMNS})
-    ON CONFLICT (project_id, event_id) DO NOTHING
-    RETURNING event_id`;
-  await client.query('SAVEPOINT bulk');
-  try {
-    const res = await client.query<{ event_id: string }>(statement, [JSON.stringify(events.map(canonicalRow))]);
-    await client.query('RELEASE SAVEPOINT bulk');
-    return { inserted: new Set(res.rows.map((r) => r.event_id)), refused: [] };
-  } catch (error) {
-    if (!isDataError(error)) throw error;
-    await client.query('ROLLBACK TO SAVEPOINT bulk');
-    log.warn({ err: error }, 'a drain has rows Postgres refuses; finding them one by one');
-  }
-  const inserted = new Set<string>();
+const insertCanonicalSql = (schema: string) => `INSERT INTO "${schema}".canonical_events
+    (project_id, event_id, channel, type, event, name, user_id, anonymous_id, previous_id, group_id, device_key,
+     session_id, client_session_id, event_time, client_timestamp, sent_at, received_at, properties, traits, context,
+     flags, source_stream, source_sequence)
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${CANONICAL_COLUMNS})
+  ON CONFLICT (project_id, event_id) DO NOTHING
+  RETURNING event_id`;
+
+async function insertCanonical(client: pg.PoolClient, events: SessionedDraft[], target: WriteTarget): Promise<Set<string>> {
+  if (events.length === 0) return new Set();
+  const res = await client.query<{ event_id: string }>(insertCanonicalSql(target.schema), [JSON.stringify(events.map(canonicalRow))]);
+  return new Set(res.rows.map((r) => r.event_id));
+}
+
+/** Tries each row alone, under a savepoint that is always rolled back, and returns those Postgres refuses. */
+async function findRefusedRows(client: pg.PoolClient, events: CanonicalDraft[], target: WriteTarget): Promise<Rejection[]> {
   const refused: Rejection[] = [];
   for (const event of events) {
-    await client.query('SAVEPOINT one');
+    await client.query('SAVEPOINT probe');
     try {
-      const res = await client.query<{ event_id: string }>(statement, [JSON.stringify([canonicalRow(event)])]);
-      await client.query('RELEASE SAVEPOINT one');
-      if (res.rowCount) inserted.add(event.messageId);
+      await client.query(insertCanonicalSql(target.schema), [JSON.stringify([canonicalRow({ ...event, sessionId: null })])]);
     } catch (error) {
       if (!isDataError(error)) throw error;
-      await client.query('ROLLBACK TO SAVEPOINT one');
       refused.push({
         projectId: event.projectId,
         channel: event.channel,
@@ -198,9 +184,11 @@ async function insertCanonical(client: pg.PoolClient, log: Logger, events: Sessi
         payload: null,
         source: event.source,
       });
+    } finally {
+      await client.query('ROLLBACK TO SAVEPOINT probe');
     }
   }
-  return { inserted, refused };
+  return refused;
 }
 
 function isDataError(error: unknown): boolean {

@@ -40,7 +40,7 @@ export function buildWorkload(projectId: string, runId: string, shape: WorkloadS
     const userId = `${runId}-user-${Math.floor(s / 2)}`; // two devices per user
     const list: BenchMessage[] = [];
     for (let e = 0; e < shape.eventsPerSession; e++) {
-      const messageId = `${runId}-${s}-${e}`;
+      const messageId = `${projectId}-${s}-${e}`;
       const t = new Date(nowMs - (shape.eventsPerSession - e) * 20_000).toISOString();
       const base = { messageId, anonymousId, timestamp: t, sentAt: t, context: { ip: `10.0.${s % 250}.${e}`, userAgent: 'bench/1.0', consent: { categoryPreferences: { analytics: true } } } };
       let payload: Record<string, unknown>;
@@ -58,7 +58,7 @@ export function buildWorkload(projectId: string, runId: string, shape: WorkloadS
       duplicates += 1;
     }
     if (s % 250 === 11) {
-      list.push({ subject, data: JSON.stringify({ type: 'track', messageId: `${runId}-${s}-bad`, anonymousId }), msgId: `${runId}-${s}-bad` });
+      list.push({ subject, data: JSON.stringify({ type: 'track', messageId: `${projectId}-${s}-bad`, anonymousId }), msgId: `${projectId}-${s}-bad` });
       rejected += 1;
     }
     perSession.push(list);

@@ -19,6 +19,8 @@ export interface Group<T> {
 
 export class SessionBatcher<T> {
   private readonly groups = new Map<string, Group<T>>();
+  /** Groups that reached a bound: handed out by the next takeDue, whatever their age. */
+  private sealed: Group<T>[] = [];
   private itemCount = 0;
 
   constructor(private readonly limits: BatcherLimits) {}
@@ -32,27 +34,37 @@ export class SessionBatcher<T> {
     group.items.push(item);
     group.bytes += bytes;
     this.itemCount += 1;
+    if (group.items.length >= this.limits.maxEvents || group.bytes >= this.limits.maxBytes) {
+      this.groups.delete(key);
+      this.sealed.push(group);
+    }
   }
 
-  /** Removes and returns the groups that are due at `nowMs`. */
+  /**
+   * Removes and returns the groups that are due at `nowMs`: the sealed ones
+   * (full), then those that have lingered long enough, oldest first. Groups of
+   * one key come out in the order they filled, so a session's events stay in order.
+   */
   takeDue(nowMs: number): Group<T>[] {
-    const due: Group<T>[] = [];
+    const due = this.sealed;
+    this.sealed = [];
     for (const group of this.groups.values()) {
-      const full = group.items.length >= this.limits.maxEvents || group.bytes >= this.limits.maxBytes;
-      if (full || nowMs - group.firstAtMs >= this.limits.lingerMs) due.push(group);
+      if (nowMs - group.firstAtMs >= this.limits.lingerMs) due.push(group);
     }
     for (const group of due) this.remove(group);
     return due;
   }
 
   takeAll(): Group<T>[] {
-    const all = [...this.groups.values()];
+    const all = [...this.sealed, ...this.groups.values()];
+    this.sealed = [];
     for (const group of all) this.remove(group);
     return all;
   }
 
-  /** Milliseconds until the oldest group is due, or null when empty. */
+  /** Milliseconds until the oldest group is due (0 when one is full), or null when empty. */
   nextDueInMs(nowMs: number): number | null {
+    if (this.sealed.length > 0) return 0;
     let soonest: number | null = null;
     for (const group of this.groups.values()) {
       const wait = Math.max(0, group.firstAtMs + this.limits.lingerMs - nowMs);
@@ -66,7 +78,7 @@ export class SessionBatcher<T> {
   }
 
   private remove(group: Group<T>): void {
-    this.groups.delete(group.key);
+    if (this.groups.get(group.key) === group) this.groups.delete(group.key);
     this.itemCount -= group.items.length;
   }
 }

@@ -35,7 +35,11 @@ export async function createSessionWorker(options: SessionWorkerOptions): Promis
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ pool: options.pool, log: options.log }),
-    maxConcurrentLocalActivityExecutions: 32,
+    // Each workflow task of a session waits on its local activity (a Postgres transaction):
+    // more tasks in flight than the SDK default keeps the single-lane dev server busy.
+    maxConcurrentWorkflowTaskExecutions: 100,
+    maxConcurrentWorkflowTaskPolls: 20,
+    maxConcurrentLocalActivityExecutions: 64,
   });
   return { worker, connection };
 }

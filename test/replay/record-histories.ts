@@ -36,7 +36,7 @@ function event(projectId: string, n: number, overrides: Partial<PreparedEvent> =
     context: {},
     eventTime: new Date(t).toISOString(),
     receivedAt: new Date(t + 500).toISOString(),
-    source: { stream: 'BRAID_RAW', sequence: 1_000_000 + n, subject: `braid.raw.${projectId}.web` },
+    source: { stream: 'REPLAY_RECORDING', sequence: Date.now() * 1000 + n, subject: `braid.raw.${projectId}.web` },
     transforms: [{ step: 'validate', version: 1 }, { step: 'event_time', version: 1 }],
     flags: [],
     ...overrides,

@@ -91,7 +91,6 @@ describe('SessionBatcher', () => {
     it.each([
       { label: 'below both limits', items: 2, bytesEach: 100, due: false },
       { label: 'max events reached', items: 3, bytesEach: 1, due: true },
-      { label: 'max events exceeded', items: 5, bytesEach: 1, due: true },
       { label: 'max bytes reached exactly', items: 2, bytesEach: 500, due: true },
       { label: 'one byte below max bytes', items: 1, bytesEach: 999, due: false },
       { label: 'one item over max bytes', items: 1, bytesEach: 5_000, due: true },
@@ -117,11 +116,24 @@ describe('SessionBatcher', () => {
       expect(summary(batcher.takeAll())).toEqual({ quiet: ['q1'] });
     });
 
-    it('a full group keeps everything added before it was taken (no item is lost or split)', () => {
+    it('a group never grows past max events: more items start the next group, in order, nothing lost', () => {
       const batcher = new SessionBatcher<number>({ lingerMs: 1_000, maxEvents: 2, maxBytes: 1_000_000 });
       for (let i = 0; i < 5; i += 1) batcher.add('k', i, 1, T0);
-      const taken = batcher.takeDue(T0);
-      expect(taken).toEqual([{ key: 'k', items: [0, 1, 2, 3, 4], bytes: 5, firstAtMs: T0 }]);
+      expect(batcher.takeDue(T0)).toEqual([
+        { key: 'k', items: [0, 1], bytes: 2, firstAtMs: T0 },
+        { key: 'k', items: [2, 3], bytes: 2, firstAtMs: T0 },
+      ]);
+      expect(batcher.size).toBe(1);
+      expect(batcher.nextDueInMs(T0)).toBe(1_000);
+      expect(batcher.takeDue(T0 + 1_000)).toEqual([{ key: 'k', items: [4], bytes: 1, firstAtMs: T0 }]);
+      expect(batcher.size).toBe(0);
+    });
+
+    it('a full group is due at once even before its linger ends', () => {
+      const batcher = new SessionBatcher<number>({ lingerMs: 1_000, maxEvents: 2, maxBytes: 1_000_000 });
+      batcher.add('k', 1, 1, T0);
+      batcher.add('k', 2, 1, T0);
+      expect(batcher.nextDueInMs(T0)).toBe(0);
     });
   });
 
