@@ -56,7 +56,9 @@ const CRASH_LOOP_FACTOR = 10;
 export class IngestConsumer {
   private readonly batcher: SessionBatcher<Pending>;
   private readonly inbox: JsMsg[] = [];
+  /** Groups waiting for room in flight, in order, and by key so later events can join them. */
   private readonly ready: Group<Pending>[] = [];
+  private readonly readyByKey = new Map<string, Group<Pending>>();
   private readonly inflight = new Set<Promise<void>>();
   private messages: ConsumerMessages | null = null;
   private stopping = false;
@@ -99,11 +101,11 @@ export class IngestConsumer {
       if (this.inbox.length === 0) await this.sleep(tickMs);
       const chunk = this.inbox.splice(0, this.inbox.length);
       if (chunk.length > 0) await this.handleChunk(chunk);
-      this.ready.push(...this.batcher.takeDue(Date.now()));
+      for (const group of this.batcher.takeDue(Date.now())) this.enqueueReady(group);
       this.pump();
       this.stats.buffered = this.batcher.size;
     }
-    this.ready.push(...this.batcher.takeAll());
+    for (const group of this.batcher.takeAll()) this.enqueueReady(group);
     while (this.ready.length > 0 || this.inflight.size > 0) {
       this.pump();
       if (this.inflight.size > 0) await Promise.race(this.inflight);
@@ -170,8 +172,28 @@ export class IngestConsumer {
 
     const now = Date.now();
     for (const pending of accepted) {
-      this.batcher.add(deviceGroupKey(pending.event), pending, pending.msg.data.byteLength, now);
+      const key = deviceGroupKey(pending.event);
+      if (!this.joinReady(key, [pending], pending.msg.data.byteLength)) this.batcher.add(key, pending, pending.msg.data.byteLength, now);
     }
+  }
+
+  /**
+   * While signals are backed up, a session's newer events join its group that
+   * is still waiting to be sent (within the group bounds): batches grow with
+   * load instead of the number of signals.
+   */
+  private joinReady(key: string, items: Pending[], bytes: number): boolean {
+    const waiting = this.readyByKey.get(key);
+    if (!waiting || waiting.items.length + items.length > this.options.maxGroupEvents || waiting.bytes + bytes > this.options.maxGroupBytes) return false;
+    waiting.items.push(...items);
+    waiting.bytes += bytes;
+    return true;
+  }
+
+  private enqueueReady(group: Group<Pending>): void {
+    if (this.joinReady(group.key, group.items, group.bytes)) return;
+    this.ready.push(group);
+    if (!this.readyByKey.has(group.key)) this.readyByKey.set(group.key, group);
   }
 
   private async recordReceiptsAndRejections(receipts: Receipt[], rejections: Rejection[]): Promise<void> {
@@ -193,6 +215,7 @@ export class IngestConsumer {
   private pump(): void {
     while (this.ready.length > 0 && this.inflight.size < this.options.maxInflightSignals) {
       const group = this.ready.shift() as Group<Pending>;
+      if (this.readyByKey.get(group.key) === group) this.readyByKey.delete(group.key);
       const task = this.deliver(group).finally(() => {
         this.inflight.delete(task);
         this.stats.inflight = this.inflight.size;
