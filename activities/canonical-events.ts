@@ -54,7 +54,7 @@ async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => 
   }
 }
 
-async function writeInTransaction(client: pg.PoolClient, input: WriteDrainInput, target: WriteTarget, refused: Rejection[]): Promise<DrainResult> {
+export async function writeInTransaction(client: pg.PoolClient, input: WriteDrainInput, target: WriteTarget, refused: Rejection[]): Promise<DrainResult> {
   const refusedIds = new Set(refused.map((r) => r.messageId));
   const { unique, inBatchRepeats } = splitInBatchRepeats(input.events.filter((e) => !refusedIds.has(e.messageId)));
   const sources = await loadSources(client, target.schema, unique);
@@ -79,9 +79,13 @@ async function writeInTransaction(client: pg.PoolClient, input: WriteDrainInput,
   }
 
   await insertLineage(client, drafts, input, target);
-  const newDuplicates = await insertDuplicates(client, duplicates);
-  if (target.schema === 'braid') await linkIdentities(client, drafts);
-  await insertRejections(client, refused);
+  const production = target.schema === PRODUCTION.schema;
+  // A sandbox counts its duplicates but keeps production's ledger, identities and rejections untouched.
+  const newDuplicates = production ? await insertDuplicates(client, duplicates) : duplicates.length;
+  if (production) {
+    await linkIdentities(client, drafts);
+    await insertRejections(client, refused);
+  }
   return { written: drafts.length, duplicates: newDuplicates, alreadyWritten };
 }
 
@@ -98,7 +102,7 @@ export class ConcurrentWriteError extends Error {
 }
 
 /** The first message of each messageId in the drain (by stream position) and the repeats after it. */
-function splitInBatchRepeats(events: CanonicalDraft[]): { unique: CanonicalDraft[]; inBatchRepeats: CanonicalDraft[] } {
+export function splitInBatchRepeats(events: CanonicalDraft[]): { unique: CanonicalDraft[]; inBatchRepeats: CanonicalDraft[] } {
   const bySource = [...events].sort((a, b) => a.source.sequence - b.source.sequence);
   const seen = new Set<string>();
   const unique: CanonicalDraft[] = [];
@@ -115,12 +119,12 @@ function splitInBatchRepeats(events: CanonicalDraft[]): { unique: CanonicalDraft
   return { unique, inBatchRepeats };
 }
 
-const CANONICAL_COLUMNS = `project_id text, event_id text, channel text, type text, event text, name text, user_id text,
+export const CANONICAL_COLUMNS = `project_id text, event_id text, channel text, type text, event text, name text, user_id text,
   anonymous_id text, previous_id text, group_id text, device_key text, session_id text, client_session_id text,
   event_time timestamptz, client_timestamp text, sent_at text, received_at timestamptz, properties jsonb, traits jsonb,
   context jsonb, flags jsonb, source_stream text, source_sequence bigint`;
 
-function canonicalRow(e: SessionedDraft) {
+export function canonicalRow(e: SessionedDraft) {
   return {
     project_id: e.projectId,
     event_id: e.messageId,
@@ -148,7 +152,7 @@ function canonicalRow(e: SessionedDraft) {
   };
 }
 
-type SessionedDraft = CanonicalDraft & { sessionId: string | null };
+export type SessionedDraft = CanonicalDraft & { sessionId: string | null };
 
 const insertCanonicalSql = (schema: string) => `INSERT INTO "${schema}".canonical_events
     (project_id, event_id, channel, type, event, name, user_id, anonymous_id, previous_id, group_id, device_key,
@@ -158,7 +162,7 @@ const insertCanonicalSql = (schema: string) => `INSERT INTO "${schema}".canonica
   ON CONFLICT (project_id, event_id) DO NOTHING
   RETURNING event_id`;
 
-async function insertCanonical(client: pg.PoolClient, events: SessionedDraft[], target: WriteTarget): Promise<Set<string>> {
+export async function insertCanonical(client: pg.PoolClient, events: SessionedDraft[], target: WriteTarget): Promise<Set<string>> {
   if (events.length === 0) return new Set();
   const res = await client.query<{ event_id: string }>(insertCanonicalSql(target.schema), [JSON.stringify(events.map(canonicalRow))]);
   return new Set(res.rows.map((r) => r.event_id));
@@ -196,7 +200,7 @@ function isDataError(error: unknown): boolean {
   return typeof code === 'string' && code.startsWith('22');
 }
 
-async function loadSources(client: pg.PoolClient, schema: string, events: CanonicalDraft[]): Promise<Map<string, { stream: string; sequence: number }>> {
+export async function loadSources(client: pg.PoolClient, schema: string, events: CanonicalDraft[]): Promise<Map<string, { stream: string; sequence: number }>> {
   if (events.length === 0) return new Map();
   const projectId = events[0]!.projectId;
   const res = await client.query<{ event_id: string; source_stream: string; source_sequence: number }>(
@@ -206,7 +210,7 @@ async function loadSources(client: pg.PoolClient, schema: string, events: Canoni
   return new Map(res.rows.map((r) => [r.event_id, { stream: r.source_stream, sequence: r.source_sequence }]));
 }
 
-async function insertLineage(client: pg.PoolClient, events: CanonicalDraft[], input: WriteDrainInput, target: WriteTarget): Promise<void> {
+export async function insertLineage(client: pg.PoolClient, events: CanonicalDraft[], input: Pick<WriteDrainInput, 'workflowId' | 'runId'>, target: WriteTarget): Promise<void> {
   if (events.length === 0) return;
   const rows = events.map((e) => ({
     project_id: e.projectId,
@@ -230,7 +234,8 @@ async function insertLineage(client: pg.PoolClient, events: CanonicalDraft[], in
         workflow_id, run_id, replay_id, backfill_id, destination)
      SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(project_id text, event_id text, source_stream text,
        source_sequence bigint, source_subject text, channel text, received_at timestamptz, transforms jsonb, flags jsonb,
-       workflow_id text, run_id text, replay_id text, backfill_id text, destination text)`,
+       workflow_id text, run_id text, replay_id text, backfill_id text, destination text)
+     ON CONFLICT DO NOTHING`,
     [JSON.stringify(rows)],
   );
 }

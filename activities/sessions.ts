@@ -104,3 +104,39 @@ function toSessionEvents(events: readonly CanonicalDraft[]) {
     ...(e.clientSessionId === undefined ? {} : { clientSessionId: e.clientSessionId }),
   }));
 }
+
+/**
+ * Recomputes every session of these devices from their stored events, for
+ * writes that change events already in place (a replay under new rules may
+ * move an event in time or to another device). Exact whatever happened before.
+ */
+export async function rebuildDeviceSessions(
+  client: pg.PoolClient,
+  schema: string,
+  devices: readonly SessionScope[],
+  timeoutMs: number,
+): Promise<void> {
+  const unique = [...new Map(devices.map((d) => [JSON.stringify([d.projectId, d.channel, d.deviceKey]), d])).entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  if (unique.length === 0) return;
+  await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($2 || k, 0)) FROM unnest($1::text[]) AS k ORDER BY k`, [unique.map(([k]) => k), `${schema}:sessions:`]);
+  for (const [, scope] of unique) {
+    const events = await client.query<{ event_id: string; event_time: Date; client_session_id: string | null }>(
+      `SELECT event_id, event_time, client_session_id FROM "${schema}".canonical_events WHERE project_id = $1 AND channel = $2 AND device_key = $3`,
+      [scope.projectId, scope.channel, scope.deviceKey],
+    );
+    const plan = planSessions(
+      scope,
+      [],
+      events.rows.map((r) => ({ eventId: r.event_id, eventTimeMs: r.event_time.getTime(), ...(r.client_session_id === null ? {} : { clientSessionId: r.client_session_id }) })),
+      timeoutMs,
+    );
+    await client.query(`DELETE FROM "${schema}".sessions WHERE project_id = $1 AND channel = $2 AND device_key = $3`, [scope.projectId, scope.channel, scope.deviceKey]);
+    await applySessionPlans(client, schema, [{ scope, plan }]);
+    await client.query(
+      `UPDATE "${schema}".canonical_events c SET session_id = a.session_id
+       FROM jsonb_each_text($4::jsonb) AS a(event_id, session_id)
+       WHERE c.project_id = $1 AND c.channel = $2 AND c.device_key = $3 AND c.event_id = a.event_id AND c.session_id IS DISTINCT FROM a.session_id`,
+      [scope.projectId, scope.channel, scope.deviceKey, JSON.stringify(plan.assignments)],
+    );
+  }
+}

@@ -1,5 +1,8 @@
 import { Command } from 'commander';
+import { registerApi } from './commands/api';
 import { registerBench } from './commands/bench';
+import { registerBackfill, registerReplay } from './commands/operations';
+import { registerProject } from './commands/project';
 import { registerDemo } from './commands/demo';
 import { registerIngest } from './commands/ingest';
 import { registerMigrate } from './commands/migrate';
@@ -15,10 +18,14 @@ export function createProgram(): Command {
     .showHelpAfterError();
   registerUp(program);
   registerMigrate(program);
+  registerApi(program);
   registerIngest(program);
   registerWorker(program);
   registerDemo(program);
   registerStatus(program);
+  registerProject(program);
+  registerReplay(program);
+  registerBackfill(program);
   registerBench(program);
   return program;
 }

@@ -5,15 +5,12 @@ import { insertRejections } from '../activities/rejected-events';
 import { decodeMessage, type Rejection } from '../rules/decode-message';
 import type { PreparedEvent } from '../rules/prepared-event';
 import { deviceKey, sessionWorkflowId } from '../rules/session-key';
-import { parseIsoTimestamp } from '../rules/timestamps';
 import type { Logger } from '../runtime/logger';
 import type { ProjectDirectory } from './project-directory';
 import { RAW_STREAM } from './raw-stream';
+import { receivedAtMs } from './received-at';
 import { SessionBatcher, type Group } from './session-batcher';
 import { isPermanentSinkError, type SessionSink } from './session-sink';
-
-/** Header the HTTP collector sets with the time it received the event. */
-export const RECEIVED_AT_HEADER = 'Braid-Received-At';
 
 export interface IngestOptions {
   durable: string;
@@ -142,16 +139,16 @@ export class IngestConsumer {
     const rejections: { msg: JsMsg; rejection: Rejection }[] = [];
     const accepted: Pending[] = [];
     for (const msg of chunk) {
-      const receivedAtMs = receivedAt(msg);
+      const receivedAt = receivedAtMs(msg);
       const source = { stream: RAW_STREAM, sequence: msg.info.streamSequence, subject: msg.subject };
-      const outcome = decodeMessage({ subject: msg.subject, data: msg.data, receivedAtMs, source }, (id) => this.deps.directory.get(id));
+      const outcome = decodeMessage({ subject: msg.subject, data: msg.data, receivedAtMs: receivedAt, source }, (id) => this.deps.directory.get(id));
       const rejection = outcome.kind === 'rejected' ? outcome.rejection : null;
       receipts.push({
         sourceStream: RAW_STREAM,
         sourceSequence: source.sequence,
         projectId: outcome.kind === 'accepted' ? outcome.event.projectId : (rejection?.projectId ?? null),
         channel: outcome.kind === 'accepted' ? outcome.event.channel : (rejection?.channel ?? null),
-        receivedAt: new Date(receivedAtMs).toISOString(),
+        receivedAt: new Date(receivedAt).toISOString(),
       });
       if (outcome.kind === 'rejected') rejections.push({ msg, rejection: outcome.rejection });
       else if (msg.info.deliveryCount > this.options.maxDeliver * CRASH_LOOP_FACTOR) {
@@ -270,12 +267,6 @@ export class IngestConsumer {
 /** Events of one device go to one workflow; the group key is that workflow. */
 function deviceGroupKey(event: PreparedEvent): string {
   return sessionWorkflowId(event.projectId, event.channel, deviceKey(event));
-}
-
-function receivedAt(msg: JsMsg): number {
-  const stamped = msg.headers?.get(RECEIVED_AT_HEADER);
-  const parsed = stamped ? parseIsoTimestamp(stamped) : null;
-  return parsed ?? millis(msg.info.timestampNanos);
 }
 
 /** 1 s, 2 s, 4 s … up to a minute between attempts. */

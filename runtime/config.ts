@@ -37,6 +37,10 @@ const envSchema = z.object({
   BRAID_INGEST_MAX_DELIVER: positiveInt.default(10),
   BRAID_INGEST_ACK_WAIT: duration.prefault('60s'),
   BRAID_SESSION_IDLE: duration.prefault('30m'),
+  /** Messages or lines per replay/backfill chunk (one transaction and checkpoint each). */
+  BRAID_OPERATION_CHUNK: positiveInt.default(500),
+  /** A prebuilt workflow bundle (see @temporalio/worker bundleWorkflowCode); bundled from source when unset. */
+  BRAID_WORKFLOW_BUNDLE: z.string().optional(),
 });
 
 export type Config = z.output<typeof envSchema>;

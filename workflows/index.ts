@@ -1,2 +1,3 @@
 // The workflow bundle's entry point: every workflow the worker runs.
 export { sessionWorkflow } from './session.workflow';
+export { operationWorkflow } from './operation.workflow';

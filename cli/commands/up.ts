@@ -2,14 +2,15 @@ import type { Command } from 'commander';
 import { TemporalSessionSink } from '../../ingest/session-sink';
 import { startIngest } from '../../ingest/start-ingest';
 import { prepareNats, preparePostgres, prepareTemporal } from '../../runtime/platform';
-import { createSessionWorker } from '../../workers/session-worker';
+import { createBraidWorker } from '../../workers/braid-worker';
 import { commandContext, onShutdown } from '../process';
+import { startApiServer } from './api';
 import { runDemo } from './demo';
 
 export function registerUp(program: Command): void {
   program
     .command('up')
-    .description('bring braid up on one machine: Postgres, NATS and Temporal (started if needed), migrations, worker and ingest')
+    .description('bring braid up on one machine: Postgres, NATS and Temporal (started if needed), migrations, API, worker and ingest')
     .option('--demo', 'send demo traffic once everything is up and print what landed')
     .option('--exit-after-demo', 'stop again after the demo (for scripts)')
     .action(async (opts: { demo?: boolean; exitAfterDemo?: boolean }) => {
@@ -18,19 +19,23 @@ export function registerUp(program: Command): void {
       const pool = await preparePostgres(config, log);
       const nats = await prepareNats(config, log, 'braid-up');
       const temporal = await prepareTemporal(config, log);
-      const { worker, connection } = await createSessionWorker({
+      const { worker, connection } = await createBraidWorker({
         address: temporal.address,
         namespace: temporal.namespace,
         taskQueue: config.BRAID_TASK_QUEUE,
         pool,
+        nc: nats.nc,
         log,
+        operationChunk: config.BRAID_OPERATION_CHUNK,
       });
       const workerRun = worker.run();
       const sink = new TemporalSessionSink(temporal.client, config.BRAID_TASK_QUEUE, config.BRAID_SESSION_IDLE);
       const consumer = await startIngest({ config, log, pool, js: nats.js, sink });
-      console.error(`braid: up — Postgres ${redact(config.DATABASE_URL)}, NATS ${config.NATS_URL}, Temporal ${temporal.address}${temporal.devServer ? ' (dev server, UI http://127.0.0.1:8233)' : ''}`);
+      const api = await startApiServer({ config, log, pool, nc: nats.nc, temporal: temporal.client });
+      console.error(`braid: up — API http://127.0.0.1:${config.BRAID_HTTP_PORT}, Postgres ${redact(config.DATABASE_URL)}, NATS ${config.NATS_URL}, Temporal ${temporal.address}${temporal.devServer ? ' (dev server, UI http://127.0.0.1:8233)' : ''}`);
 
       const shutdown = async () => {
+        await api.close();
         await consumer.stop();
         worker.shutdown();
         await workerRun;

@@ -7,3 +7,6 @@ export * from './rejected-events';
 export * from './duplicates';
 export * from './identities';
 export * from './sessions';
+export * from './api-tokens';
+export * from './write-keys';
+export * from './operations';

@@ -1,4 +1,5 @@
-import { bigint, bigserial, index, jsonb, text, timestamp } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, index, jsonb, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { Transform } from '../../rules/transforms';
 import { braid } from './braid-schema';
 
@@ -23,5 +24,10 @@ export const lineage = braid.table(
     destination: text().notNull(),
     writtenAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index().on(t.projectId, t.eventId), index().on(t.sourceStream, t.sourceSequence)],
+  (t) => [
+    index().on(t.projectId, t.eventId),
+    index().on(t.sourceStream, t.sourceSequence),
+    // A replay writes an event at most once, however often a chunk is retried.
+    uniqueIndex('lineage_replay_once').on(t.projectId, t.eventId, t.replayId).where(sql`${t.replayId} IS NOT NULL`),
+  ],
 );

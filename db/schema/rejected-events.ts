@@ -17,6 +17,9 @@ export const rejectedEvents = braid.table(
     sourceStream: text().notNull(),
     sourceSequence: bigint({ mode: 'number' }).notNull(),
     rejectedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /** Set when a replay under fixed rules turned this message into a canonical event. */
+    resolvedAt: timestamp({ withTimezone: true }),
+    resolvedBy: text(),
   },
   (t) => [uniqueIndex().on(t.sourceStream, t.sourceSequence), index().on(t.projectId, t.receivedAt)],
 );

@@ -17,7 +17,8 @@ import { resolveTemporalBinary, startDevServer } from '../../runtime/services/te
 import type { PreparedEvent } from '../../rules/prepared-event';
 import { eventsSignal, type SessionBatch } from '../../workflows/session.messages';
 import type { sessionWorkflow } from '../../workflows/session.workflow';
-import { createSessionWorker } from '../../workers/session-worker';
+import { createBraidWorker } from '../../workers/braid-worker';
+import { connectNats } from '../../runtime/services/nats';
 import { TEST_ENV } from '../support/test-env';
 
 Object.assign(process.env, TEST_ENV);
@@ -61,7 +62,8 @@ async function main() {
 
 async function record(address: string, binary: string, pool: Awaited<ReturnType<typeof preparePostgres>>, projectId: string, log: ReturnType<typeof createLogger>) {
   const taskQueue = 'record-histories';
-  const { worker, connection: workerConnection } = await createSessionWorker({ address: address, namespace: 'default', taskQueue, pool, log });
+  const nc = await connectNats(loadConfig().NATS_URL, 'record-histories');
+  const { worker, connection: workerConnection } = await createBraidWorker({ address, namespace: 'default', taskQueue, pool, nc, log });
   const run = worker.run();
   const connection = await Connection.connect({ address: address });
   const client = new Client({ connection });
@@ -96,6 +98,7 @@ async function record(address: string, binary: string, pool: Awaited<ReturnType<
   await run;
   await workerConnection.close();
   await connection.close();
+  await nc.close();
 }
 
 main().catch((error) => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it, inject } from 'vitest';
-import { installTemporalRuntime } from '../../workers/session-worker';
+import { installTemporalRuntime } from '../../workers/braid-worker';
 
 /**
  * Recorded session histories must replay against today's workflow code. A

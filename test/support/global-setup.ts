@@ -7,7 +7,7 @@ import { loadConfig } from '../../runtime/config';
 import { createLogger } from '../../runtime/logger';
 import { preparePostgres, prepareNats } from '../../runtime/platform';
 import { resolveTemporalBinary, startDevServer, type DevServer } from '../../runtime/services/temporal';
-import { WORKFLOWS_PATH } from '../../workers/session-worker';
+import { WORKFLOWS_PATH } from '../../workers/braid-worker';
 import { TEST_ENV } from './test-env';
 
 declare module 'vitest' {

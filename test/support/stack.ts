@@ -15,7 +15,10 @@ import { TemporalSessionSink, type SessionSink } from '../../ingest/session-sink
 import { loadConfig } from '../../runtime/config';
 import { createLogger } from '../../runtime/logger';
 import { connectNats } from '../../runtime/services/nats';
-import { createSessionWorker } from '../../workers/session-worker';
+import { createBraidWorker } from '../../workers/braid-worker';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from '../../api/server';
+import { createToken } from '../../db/api-tokens';
 import { TEST_ENV } from './test-env';
 
 Object.assign(process.env, TEST_ENV);
@@ -32,6 +35,12 @@ export interface StackOptions {
   idleMs?: number;
   /** Postgres for the worker and ingest (e.g. through a proxy a test can cut); the test database when absent. */
   databaseUrl?: string;
+  /** Serve the HTTP API on a free port (with an admin token). */
+  api?: boolean;
+  /** Messages or lines per replay/backfill chunk. */
+  operationChunk?: number;
+  /** Run no in-process worker (a test starts worker processes itself). */
+  noWorker?: boolean;
   /** Wraps the sink, e.g. to make hand-offs fail. */
   wrapSink?: (sink: SessionSink) => SessionSink;
 }
@@ -44,6 +53,8 @@ export interface Stack {
   client: Client;
   taskQueue: string;
   consumers: IngestConsumer[];
+  api: { url: string; adminToken: string; // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test bodies are asserted field by field
+    call<T = any>(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: T }> } | null;
   publish(subject: string, payload: unknown, options?: { msgId?: string | null; headers?: Record<string, string> }): Promise<PubAck>;
   drained(projectId: string, minAccepted: number, timeoutMs?: number): Promise<AccountingRow>;
   accounting(projectId: string): Promise<AccountingRow | undefined>;
@@ -68,15 +79,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const jsm = await nc.jetstreamManager();
   const address = inject('temporalAddress');
   const taskQueue = uniqueId('tq-');
-  const { worker, connection: workerConnection } = await createSessionWorker({
-    address,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue,
-    pool: servicePool,
-    log,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  const workerRun = worker.run();
+  const started = options.noWorker
+    ? null
+    : await createBraidWorker({
+        address,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue,
+        pool: servicePool,
+        nc,
+        log,
+        operationChunk: options.operationChunk,
+        workflowBundle: { codePath: inject('workflowBundlePath') },
+      });
+  const workerRun = started?.worker.run();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const baseSink = new TemporalSessionSink(client, taskQueue, options.idleMs ?? 60_000);
@@ -106,6 +121,28 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     consumers.push(consumer);
   }
 
+  let api: Stack['api'] = null;
+  let app: FastifyInstance | null = null;
+  if (options.api) {
+    app = buildApi({ pool, nc, temporal: client, taskQueue, log });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const { token: adminToken } = await createToken(pool, { name: `test admin ${taskQueue}`, role: 'admin' });
+    api = {
+      url,
+      adminToken,
+      async call(method, path, body, token = adminToken) {
+        const res = await fetch(`${url}${path}`, {
+          method,
+          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        });
+        const text = await res.text();
+        return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+      },
+    };
+  }
+
   let ingestStopped = false;
   const stopIngest = async () => {
     if (ingestStopped) return;
@@ -121,6 +158,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     client,
     taskQueue,
     consumers,
+    api,
     async publish(subject, payload, opts = {}) {
       const h = headers();
       const msgId = opts.msgId === undefined ? (payload as { messageId?: unknown })?.messageId : opts.msgId;
@@ -133,10 +171,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     accounting: async (projectId) => (await getAccounting(pool, projectId))[0],
     stopIngest,
     async stop() {
+      await app?.close();
       await stopIngest();
-      worker.shutdown();
+      started?.worker.shutdown();
       await workerRun;
-      await workerConnection.close();
+      await started?.connection.close();
       await connection.close();
       for (const durable of durables) await jsm.consumers.delete(RAW_STREAM, durable).catch(() => undefined);
       await nc.close();

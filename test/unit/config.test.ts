@@ -42,6 +42,7 @@ describe('loadConfig', () => {
       BRAID_INGEST_MAX_DELIVER: 10,
       BRAID_INGEST_ACK_WAIT: 60_000,
       BRAID_SESSION_IDLE: 1_800_000,
+      BRAID_OPERATION_CHUNK: 500,
     });
   });
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { NativeConnection, Runtime, DefaultLogger, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { NatsConnection } from 'nats';
 import type pg from 'pg';
 import { createActivities } from '../activities';
 import type { Logger } from '../runtime/logger';
@@ -15,18 +16,20 @@ export function installTemporalRuntime(): void {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 }
 
-export interface SessionWorkerOptions {
+export interface BraidWorkerOptions {
   address: string;
   namespace: string;
   taskQueue: string;
   pool: pg.Pool;
+  nc: NatsConnection;
   log: Logger;
+  operationChunk?: number;
   /** A prebuilt workflow bundle (tests build one and share it); bundled from source when absent. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
-/** The Temporal worker that runs session workflows and their write activities. */
-export async function createSessionWorker(options: SessionWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+/** The Temporal worker: session workflows with their write activity, and replays and backfills. */
+export async function createBraidWorker(options: BraidWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   installTemporalRuntime();
   const connection = await NativeConnection.connect({ address: options.address });
   const worker = await Worker.create({
@@ -34,7 +37,7 @@ export async function createSessionWorker(options: SessionWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ pool: options.pool, log: options.log }),
+    activities: createActivities({ pool: options.pool, nc: options.nc, log: options.log, operationChunk: options.operationChunk }),
     // Each workflow task of a session waits on its local activity (a Postgres transaction):
     // more tasks in flight than the SDK default keeps the single-lane dev server busy.
     maxConcurrentWorkflowTaskExecutions: 100,

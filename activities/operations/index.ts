@@ -1,0 +1,100 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { NatsConnection } from 'nats';
+import type pg from 'pg';
+import type { OperationStatus } from '../../contracts/operations';
+import { advanceOperation, getOperation, lockOperation, setOperationStatus, type OperationRecord } from '../../db/operations';
+import type { Logger } from '../../runtime/logger';
+import { processBackfillChunk, prepareBackfill } from './backfill';
+import { prepareReplay, processReplayChunk } from './replay';
+
+export const OPERATION_INPUT_ERROR = 'OperationInputError';
+
+export interface OperationDeps {
+  pool: pg.Pool;
+  nc: NatsConnection;
+  log: Logger;
+  /** Messages or lines per chunk: one transaction and one checkpoint each. */
+  chunkSize: number;
+}
+
+export interface ChunkResult {
+  position: number;
+  done: boolean;
+}
+
+/** What a chunk did: the new checkpoint, the counts to add, whether the work is complete. */
+export interface ChunkOutcome {
+  position: number;
+  cursor?: Record<string, unknown>;
+  delta: Record<string, number>;
+  done: boolean;
+}
+
+/** A problem with what the operator asked for (a missing file, an unknown project): retrying cannot help. */
+export function inputError(message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, OPERATION_INPUT_ERROR);
+}
+
+/**
+ * Activities of replays and backfills. Each chunk runs in one Postgres
+ * transaction that holds the operation's row: it checks that the checkpoint
+ * is where the workflow expects it (a retried chunk that already committed
+ * returns the stored checkpoint instead of running again), applies its
+ * effects and moves the checkpoint. A worker killed at any point resumes
+ * without skipping or doubling.
+ */
+export function createOperationActivities(deps: OperationDeps) {
+  return {
+    async prepareOperation(input: { operationId: string }): Promise<{ position: number }> {
+      const op = await requireOperation(deps.pool, input.operationId);
+      if (op.kind === 'replay') await prepareReplay(deps, op);
+      else if (op.kind === 'backfill') await prepareBackfill(deps, op);
+      await setOperationStatus(deps.pool, op.id, 'running');
+      return { position: op.position };
+    },
+
+    async processOperationChunk(input: { operationId: string; expectedPosition: number }): Promise<ChunkResult> {
+      const { workflowId, runId } = Context.current().info.workflowExecution ?? { workflowId: 'unknown', runId: 'unknown' };
+      const heartbeat = setInterval(() => Context.current().heartbeat(), 3_000);
+      const client = await deps.pool.connect();
+      try {
+        Context.current().heartbeat();
+        await client.query('BEGIN');
+        const op = await lockOperation(client, input.operationId);
+        if (!op) throw inputError(`operation ${input.operationId} does not exist`);
+        if (op.position !== input.expectedPosition || isFinished(op.status)) {
+          // This chunk committed before (the activity is being retried): report where it got to.
+          await client.query('ROLLBACK');
+          return { position: op.position, done: isFinished(op.status) || op.cursor.done === true };
+        }
+        const outcome =
+          op.kind === 'replay'
+            ? await processReplayChunk(deps, client, op, { workflowId, runId })
+            : await processBackfillChunk(deps, client, op, { workflowId, runId });
+        await advanceOperation(client, op.id, outcome.position, outcome.delta, undefined, { ...op.cursor, ...outcome.cursor, done: outcome.done });
+        await client.query('COMMIT');
+        return { position: outcome.position, done: outcome.done };
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        clearInterval(heartbeat);
+        client.release();
+      }
+    },
+
+    async setOperationStatus(input: { operationId: string; status: OperationStatus; error?: string }): Promise<void> {
+      await setOperationStatus(deps.pool, input.operationId, input.status, input.error ?? null);
+    },
+  };
+}
+
+function isFinished(status: OperationStatus): boolean {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
+}
+
+async function requireOperation(pool: pg.Pool, id: string): Promise<OperationRecord> {
+  const op = await getOperation(pool, id);
+  if (!op) throw inputError(`operation ${id} does not exist`);
+  return op;
+}

@@ -1,0 +1,37 @@
+import type { FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { checkToken, type Role, type TokenIdentity } from '../db/api-tokens';
+import { ApiError } from './errors';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    identity?: TokenIdentity;
+  }
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/** The caller's identity from `Authorization: Bearer <token>`, or a 401 saying what is wrong. */
+export async function authenticate(pool: pg.Pool, request: FastifyRequest): Promise<TokenIdentity> {
+  const header = request.headers.authorization;
+  if (!header) throw new ApiError(401, 'unauthorized', 'send Authorization: Bearer <token>');
+  const match = BEARER.exec(header);
+  if (!match) throw new ApiError(401, 'unauthorized', 'the Authorization header must be "Bearer <token>"');
+  const check = await checkToken(pool, match[1] as string);
+  switch (check.kind) {
+    case 'valid':
+      return check.identity;
+    case 'expired':
+      throw new ApiError(401, 'token_expired', 'this token has expired; ask an admin for a new one');
+    case 'revoked':
+      throw new ApiError(401, 'token_revoked', 'this token was revoked');
+    default:
+      throw new ApiError(401, 'invalid_token', 'unknown token');
+  }
+}
+
+export function requireRole(identity: TokenIdentity, roles: readonly Role[]): void {
+  if (!roles.includes(identity.role)) {
+    throw new ApiError(403, 'forbidden', `this needs the ${roles.join(' or ')} role; the token has ${identity.role}`);
+  }
+}

@@ -1,0 +1,61 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ZodError } from 'zod';
+
+/**
+ * Every error the API answers has the contract's shape:
+ * `{ "error": { "code", "message", "details"? } }` with a fitting status.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} does not exist`);
+
+export function errorBody(code: string, message: string, details?: unknown) {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/** Zod issues as readable details: the field and the rule it broke. */
+export function validationError(error: ZodError, what = 'request body'): ApiError {
+  const details = error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', rule: i.code, message: i.message }));
+  const custom = error.issues.find((i) => i.code === 'custom' && (i as { params?: { code?: string } }).params?.code);
+  const code = (custom as { params?: { code?: string } } | undefined)?.params?.code ?? 'invalid_request';
+  const first = details[0];
+  return new ApiError(400, code, first ? `${what}: ${first.path}: ${first.message}` : `invalid ${what}`, details);
+}
+
+export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  if (error instanceof ApiError) {
+    reply.status(error.status).send(errorBody(error.code, error.message, error.details));
+    return;
+  }
+  if (error instanceof ZodError) {
+    const e = validationError(error);
+    reply.status(e.status).send(errorBody(e.code, e.message, e.details));
+    return;
+  }
+  const fastifyError = error as FastifyError;
+  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    reply.status(413).send(errorBody('payload_too_large', 'the request body is too large'));
+    return;
+  }
+  if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    reply.status(415).send(errorBody('unsupported_media_type', 'send application/json'));
+    return;
+  }
+  if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    const code = fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || /JSON/i.test(error.message) ? 'invalid_json' : 'bad_request';
+    reply.status(fastifyError.statusCode).send(errorBody(code, error.message));
+    return;
+  }
+  request.log.error({ err: error }, 'request failed');
+  reply.status(500).send(errorBody('internal_error', 'something went wrong on our side; it is logged'));
+}

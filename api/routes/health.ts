@@ -1,0 +1,43 @@
+import type { ApiDeps } from '../deps';
+import type { RouteTable } from '../route-table';
+
+async function check(name: string, probe: () => Promise<unknown>): Promise<{ name: string; ok: boolean; error?: string }> {
+  try {
+    await Promise.race([probe(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 2 s')), 2_000))]);
+    return { name, ok: true };
+  } catch (error) {
+    return { name, ok: false, error: (error as Error).message };
+  }
+}
+
+export function healthRoutes(routes: RouteTable, deps: ApiDeps): void {
+  routes.add({
+    method: 'GET',
+    url: '/healthz',
+    summary: 'Liveness: the process answers',
+    roles: 'public',
+    responses: { 200: 'alive' },
+    handler: async () => ({ status: 'ok' }),
+  });
+
+  routes.add({
+    method: 'GET',
+    url: '/readyz',
+    summary: 'Readiness: Postgres, NATS and Temporal are reachable',
+    roles: 'public',
+    responses: { 200: 'ready', 503: 'a dependency is unreachable' },
+    handler: async ({ reply }) => {
+      const checks = await Promise.all([
+        check('postgres', () => deps.pool.query('SELECT 1')),
+        check('nats', async () => {
+          if (deps.nc.isClosed()) throw new Error('connection closed');
+          await deps.nc.flush();
+        }),
+        check('temporal', () => deps.temporal.connection.workflowService.getSystemInfo({})),
+      ]);
+      const ready = checks.every((c) => c.ok);
+      reply.status(ready ? 200 : 503);
+      return ready ? { status: 'ready', checks } : { error: { code: 'not_ready', message: 'a dependency is unreachable', details: checks } };
+    },
+  });
+}

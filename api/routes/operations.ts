@@ -1,0 +1,118 @@
+import { createBackfillSchema, createReplaySchema, emptyCounts, type OperationKind } from '../../contracts/operations';
+import { getOperation, insertOperation, setOperationStatus, type OperationRecord } from '../../db/operations';
+import { getProject } from '../../db/projects';
+import { newId } from '../../db/secrets';
+import { checkSource } from '../../activities/operations/line-source';
+import { sandboxSchema } from '../../activities/operations/sandbox';
+import { cancelSignal, pauseSignal, resumeSignal } from '../../workflows/operation.messages';
+import type { operationWorkflow } from '../../workflows/operation.workflow';
+import type { ApiDeps } from '../deps';
+import { ApiError, notFound } from '../errors';
+import type { RouteTable } from '../route-table';
+
+const OPERATOR = ['admin', 'operator'] as const;
+const ANYONE = ['admin', 'operator', 'analyst'] as const;
+
+export function operationRoutes(routes: RouteTable, deps: ApiDeps): void {
+  routes.add({
+    method: 'POST',
+    url: '/api/replays',
+    summary: "Re-run a project's raw events of a time range through today's rules, into production or a sandbox",
+    roles: OPERATOR,
+    body: createReplaySchema,
+    responses: { 202: 'started', 400: 'invalid request', 404: 'unknown project' },
+    handler: async ({ body, reply, identity }) => {
+      const project = await getProject(deps.pool, body.projectId);
+      if (!project) throw new ApiError(404, 'unknown_project', `project ${body.projectId} does not exist`);
+      const unknown = (body.channels ?? []).filter((c) => !project.settings.channels.includes(c));
+      if (unknown.length > 0) throw new ApiError(400, 'unknown_channel', `channels not registered on ${body.projectId}: ${unknown.join(', ')}`);
+      reply.status(202);
+      return start(deps, 'replay', newId('rp'), body.projectId, body, identity?.name ?? null);
+    },
+  });
+
+  routes.add({
+    method: 'POST',
+    url: '/api/backfills',
+    summary: 'Import historical events (segment-jsonl, gzip allowed) from a path or URL the workers can read',
+    roles: OPERATOR,
+    body: createBackfillSchema,
+    responses: { 202: 'started', 400: 'invalid request or unreadable source', 404: 'unknown project' },
+    handler: async ({ body, reply, identity }) => {
+      const project = await getProject(deps.pool, body.projectId);
+      if (!project) throw new ApiError(404, 'unknown_project', `project ${body.projectId} does not exist`);
+      if (!project.settings.channels.includes(body.channel)) throw new ApiError(400, 'unknown_channel', `channel ${body.channel} is not registered on ${body.projectId}`);
+      const problem = await checkSource(body.source);
+      if (problem) throw new ApiError(400, 'source_unreadable', problem.message);
+      reply.status(202);
+      return start(deps, 'backfill', newId('bf'), body.projectId, body, identity?.name ?? null);
+    },
+  });
+
+  for (const [kind, base] of [['replay', '/api/replays'], ['backfill', '/api/backfills']] as const) {
+    routes.add({
+      method: 'GET',
+      url: `${base}/:id`,
+      summary: `A ${kind}'s status, counts and position`,
+      roles: ANYONE,
+      responses: { 200: 'status', 404: `no such ${kind}` },
+      handler: async ({ params }) => present(await requireOperation(deps, params.id as string, kind)),
+    });
+    for (const [action, signal] of [['pause', pauseSignal], ['resume', resumeSignal], ['cancel', cancelSignal]] as const) {
+      routes.add({
+        method: 'POST',
+        url: `${base}/:id/${action}`,
+        summary: `${action[0]!.toUpperCase()}${action.slice(1)} a ${kind} (durable; applied between chunks)`,
+        roles: OPERATOR,
+        responses: { 202: 'requested', 404: `no such ${kind}`, 409: `the ${kind} has finished` },
+        handler: async ({ params, reply }) => {
+          const op = await requireOperation(deps, params.id as string, kind);
+          if (['completed', 'failed', 'cancelled'].includes(op.status)) {
+            throw new ApiError(409, 'operation_finished', `${kind} ${op.id} has already ${op.status}`);
+          }
+          await deps.temporal.workflow.getHandle(op.workflowId).signal(signal);
+          reply.status(202);
+          return { id: op.id, requested: action, status: op.status };
+        },
+      });
+    }
+  }
+}
+
+async function start(deps: ApiDeps, kind: OperationKind, id: string, projectId: string, params: object, requestedBy: string | null) {
+  const workflowId = `operation:${id}`;
+  await insertOperation(deps.pool, { id, kind, projectId, params: { ...params }, workflowId, requestedBy, counts: emptyCounts() });
+  try {
+    await deps.temporal.workflow.start<typeof operationWorkflow>('operationWorkflow', { workflowId, taskQueue: deps.taskQueue, args: [{ operationId: id }] });
+  } catch (error) {
+    await setOperationStatus(deps.pool, id, 'failed', `could not start: ${(error as Error).message}`);
+    throw new ApiError(503, 'temporal_unavailable', `the ${kind} could not be started: ${(error as Error).message}`);
+  }
+  return { id, workflowId };
+}
+
+async function requireOperation(deps: ApiDeps, id: string, kind: OperationKind): Promise<OperationRecord> {
+  const op = /^[a-z0-9_]{1,40}$/.test(id) ? await getOperation(deps.pool, id, kind) : null;
+  if (!op) throw notFound(`${kind} ${id}`);
+  return op;
+}
+
+function present(op: OperationRecord) {
+  return {
+    id: op.id,
+    kind: op.kind,
+    projectId: op.projectId,
+    status: op.status,
+    counts: op.counts,
+    position: op.position,
+    total: op.total,
+    params: op.params,
+    ...(op.kind === 'replay' && op.params.target === 'sandbox' ? { sandboxSchema: sandboxSchema(op.id) } : {}),
+    error: op.error,
+    workflowId: op.workflowId,
+    requestedBy: op.requestedBy,
+    createdAt: op.createdAt,
+    updatedAt: op.updatedAt,
+    finishedAt: op.finishedAt,
+  };
+}

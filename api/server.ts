@@ -1,0 +1,28 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ApiDeps } from './deps';
+import { errorBody, handleError } from './errors';
+import { RouteTable } from './route-table';
+import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
+import { operationRoutes } from './routes/operations';
+import { projectRoutes } from './routes/projects';
+import { tokenRoutes } from './routes/tokens';
+
+/** The operator API (and, later, the collector): fastify with braid's routes and error shape. */
+export function buildApi(deps: ApiDeps): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  const routes = new RouteTable();
+  healthRoutes(routes, deps);
+  metricsRoutes(routes, deps);
+  projectRoutes(routes, deps);
+  tokenRoutes(routes, deps);
+  operationRoutes(routes, deps);
+  routes.register(app, deps.pool);
+  const openapi = routes.openapi();
+  app.get('/api/openapi.json', async () => openapi);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  });
+  return app;
+}

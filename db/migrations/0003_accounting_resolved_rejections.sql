@@ -1,0 +1,44 @@
+-- A rejected message that a replay under fixed rules turned into a canonical event counts as
+-- canonical, not rejected: the accounting identity keeps holding.
+CREATE OR REPLACE VIEW analytics.accounting AS
+WITH accepted AS (
+  SELECT project_id, count(*) AS n FROM braid.receipts WHERE project_id IS NOT NULL GROUP BY project_id
+), canonical AS (
+  SELECT project_id, count(*) AS n FROM braid.canonical_events GROUP BY project_id
+), rejected AS (
+  SELECT project_id, count(*) AS n FROM braid.rejected_events WHERE project_id IS NOT NULL AND resolved_at IS NULL GROUP BY project_id
+), dups AS (
+  SELECT project_id, count(*) AS n FROM braid.duplicates GROUP BY project_id
+), ids AS (
+  SELECT project_id FROM accepted UNION SELECT project_id FROM canonical
+  UNION SELECT project_id FROM rejected UNION SELECT project_id FROM dups
+)
+SELECT
+  ids.project_id,
+  COALESCE(accepted.n, 0)::bigint AS accepted,
+  COALESCE(canonical.n, 0)::bigint AS canonical,
+  COALESCE(rejected.n, 0)::bigint AS rejected,
+  0::bigint AS suppressed,
+  COALESCE(dups.n, 0)::bigint AS duplicates
+FROM ids
+LEFT JOIN accepted USING (project_id)
+LEFT JOIN canonical USING (project_id)
+LEFT JOIN rejected USING (project_id)
+LEFT JOIN dups USING (project_id);
+--> statement-breakpoint
+CREATE OR REPLACE VIEW analytics.rejected_events AS
+SELECT
+  r.project_id,
+  r.channel,
+  r.received_at,
+  r.message_id,
+  r.reason,
+  r.details,
+  r.payload,
+  r.source_sequence,
+  r.source_stream,
+  r.subject,
+  r.rejected_at,
+  r.resolved_at,
+  r.resolved_by
+FROM braid.rejected_events r;
