@@ -1,48 +1,60 @@
 import type pg from 'pg';
+import { decideAll, ensureIdentities, loadSlice, lockProjectGraph, personsOf, settleSlice, storeLinks } from '../db/identity-graph';
 import { isLinkableId } from '../rules/identifiers';
+import { proposedLinks, refKey, type IdentityRef, type LinkRule } from '../rules/identity-graph';
 import type { CanonicalDraft } from './canonical-events.types';
 
 /**
- * Records the user and anonymous ids that written events carry, each with the
- * person it belongs to. An anonymous id seen with a user id joins that user's
- * person when it has no identified person yet. (The identity graph with merge
- * causes and undo builds on this table.)
+ * Updates the identity graph for written events, in their transaction: every
+ * real id becomes an identity, and identify, alias and events carrying both
+ * ids propose links, decided by the graph's rules (rules/identity-graph.ts)
+ * and recorded with their cause. When every proposed link is already in place
+ * (the common case) no lock is taken; otherwise the project's graph lock
+ * serializes the change, so concurrent sessions never lose a link or deadlock.
  */
-export async function linkIdentities(client: pg.PoolClient, events: CanonicalDraft[]): Promise<void> {
-  const ids = new Map<string, { project_id: string; kind: 'user' | 'anonymous'; id: string; user_id: string | null }>();
-  for (const e of events) {
-    const userId = e.userId !== undefined && isLinkableId(e.userId) ? e.userId : null;
-    if (userId) ids.set(`user\u0000${userId}`, { project_id: e.projectId, kind: 'user', id: userId, user_id: null });
-    for (const anonymous of [e.anonymousId, e.type === 'alias' ? e.previousId : undefined]) {
-      if (anonymous === undefined || !isLinkableId(anonymous)) continue;
-      const key = `anonymous\u0000${anonymous}`;
-      const known = ids.get(key);
-      ids.set(key, { project_id: e.projectId, kind: 'anonymous', id: anonymous, user_id: userId ?? known?.user_id ?? null });
-    }
+export async function linkIdentities(client: pg.PoolClient, events: readonly CanonicalDraft[]): Promise<void> {
+  const byProject = new Map<string, CanonicalDraft[]>();
+  for (const e of events) byProject.set(e.projectId, [...(byProject.get(e.projectId) ?? []), e]);
+  for (const [projectId, list] of byProject) await linkProjectIdentities(client, projectId, list);
+}
+
+async function linkProjectIdentities(client: pg.PoolClient, projectId: string, events: CanonicalDraft[]): Promise<void> {
+  const ordered = [...events].sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
+  const refs: IdentityRef[] = [];
+  for (const e of ordered) {
+    if (e.userId !== undefined && isLinkableId(e.userId)) refs.push({ kind: 'user', id: e.userId });
+    if (e.anonymousId !== undefined && isLinkableId(e.anonymousId)) refs.push({ kind: 'anonymous', id: e.anonymousId });
   }
-  if (ids.size === 0) return;
-  const rows = [...ids.values()].sort((a, b) => (a.kind + a.id < b.kind + b.id ? -1 : 1));
-  await client.query(
-    `WITH input AS (
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(project_id text, kind text, id text, user_id text)
-     ), users AS (
-       INSERT INTO braid.identities (project_id, kind, id, person_id)
-       SELECT project_id, 'user', id, 'p_' || substr(md5(project_id || ':user:' || id), 1, 20)
-       FROM input WHERE kind = 'user'
-       ON CONFLICT DO NOTHING
-     )
-     INSERT INTO braid.identities (project_id, kind, id, person_id)
-     SELECT i.project_id, 'anonymous', i.id,
-       COALESCE(
-         (SELECT person_id FROM braid.identities u WHERE u.project_id = i.project_id AND u.kind = 'user' AND u.id = i.user_id),
-         CASE WHEN i.user_id IS NOT NULL THEN 'p_' || substr(md5(i.project_id || ':user:' || i.user_id), 1, 20) END,
-         'p_' || substr(md5(i.project_id || ':anonymous:' || i.id), 1, 20))
-     FROM input i WHERE i.kind = 'anonymous'
-     ON CONFLICT (project_id, kind, id) DO UPDATE SET person_id = EXCLUDED.person_id
-       WHERE NOT EXISTS (
-         SELECT 1 FROM braid.identities o
-         WHERE o.project_id = braid.identities.project_id AND o.person_id = braid.identities.person_id AND o.kind = 'user')
-         AND EXCLUDED.person_id <> braid.identities.person_id`,
-    [JSON.stringify(rows)],
+  const previousIds = ordered.flatMap((e) => (e.type === 'alias' && e.previousId !== undefined ? [e.previousId] : []));
+  const knownUsers = new Set(refs.filter((r) => r.kind === 'user').map((r) => r.id));
+  if (previousIds.length > 0) {
+    const known = await personsOf(client, projectId, previousIds.map((id) => ({ kind: 'user', id })));
+    for (const key of known.keys()) knownUsers.add(key.slice('user:'.length));
+  }
+  const proposals = ordered.flatMap((e) =>
+    proposedLinks(e, (id) => knownUsers.has(id)).map((p) => ({ ...p, eventId: e.messageId as string | null, rule: p.rule as LinkRule })),
   );
+  const endpoints = proposals.flatMap((p) => [p.a, p.b]).filter((r) => isLinkableId(r.id));
+  await ensureIdentities(client, projectId, [...refs, ...endpoints]);
+  if (proposals.length === 0) return;
+
+  // Placeholder ids and self-links are refused by rule alone: record that (once per pair) without the lock.
+  const byRuleAlone = proposals.filter((p) => !isLinkableId(p.a.id) || !isLinkableId(p.b.id) || refKey(p.a) === refKey(p.b));
+  if (byRuleAlone.length > 0) await storeLinks(client, projectId, decideAll({ projectId, identities: new Map(), links: [] }, byRuleAlone));
+  const real = proposals.filter((p) => !byRuleAlone.includes(p));
+  if (real.length === 0) return;
+
+  const settled = (persons: Map<string, string>) =>
+    real.every((p) => {
+      const [pa, pb] = [persons.get(refKey(p.a)), persons.get(refKey(p.b))];
+      return pa !== undefined && pa === pb;
+    });
+  if (settled(await personsOf(client, projectId, endpoints))) return;
+
+  await lockProjectGraph(client, projectId);
+  const persons = await personsOf(client, projectId, endpoints);
+  const slice = await loadSlice(client, projectId, [...persons.values()]);
+  const records = decideAll(slice, real);
+  await storeLinks(client, projectId, records);
+  if (records.some((r) => r.decision.kind === 'link')) await settleSlice(client, slice);
 }

@@ -5,6 +5,7 @@ import { RouteTable } from './route-table';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { operationRoutes } from './routes/operations';
+import { personRoutes } from './routes/persons';
 import { projectRoutes } from './routes/projects';
 import { tokenRoutes } from './routes/tokens';
 
@@ -17,6 +18,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   projectRoutes(routes, deps);
   tokenRoutes(routes, deps);
   operationRoutes(routes, deps);
+  personRoutes(routes, deps);
   routes.register(app, deps.pool);
   const openapi = routes.openapi();
   app.get('/api/openapi.json', async () => openapi);

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerApi } from './commands/api';
 import { registerBench } from './commands/bench';
 import { registerBackfill, registerReplay } from './commands/operations';
+import { registerPersons } from './commands/persons';
 import { registerProject } from './commands/project';
 import { registerDemo } from './commands/demo';
 import { registerIngest } from './commands/ingest';
@@ -26,6 +27,7 @@ export function createProgram(): Command {
   registerProject(program);
   registerReplay(program);
   registerBackfill(program);
+  registerPersons(program);
   registerBench(program);
   return program;
 }

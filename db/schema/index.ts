@@ -10,3 +10,4 @@ export * from './sessions';
 export * from './api-tokens';
 export * from './write-keys';
 export * from './operations';
+export * from './identity-links';
