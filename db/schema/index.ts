@@ -11,3 +11,4 @@ export * from './api-tokens';
 export * from './write-keys';
 export * from './operations';
 export * from './identity-links';
+export * from './consent';
