@@ -5,6 +5,7 @@ import type { Logger } from '../runtime/logger';
 import type { CanonicalDraft, DrainResult, WriteDrainInput } from './canonical-events.types';
 import { linkIdentities } from './identities';
 import { insertRejections } from './rejected-events';
+import { admit, recordSuppressions } from './admission';
 import { applySessionPlans, planDeviceSessions } from './sessions';
 
 export interface WriteTarget {
@@ -29,7 +30,7 @@ export const PRODUCTION: WriteTarget = { schema: 'braid', destination: 'producti
  * its session.
  */
 export async function writeDrain(pool: pg.Pool, log: Logger, input: WriteDrainInput, target: WriteTarget = PRODUCTION): Promise<DrainResult> {
-  if (input.events.length === 0) return { written: 0, duplicates: 0, alreadyWritten: 0 };
+  if (input.events.length === 0) return { written: 0, duplicates: 0, alreadyWritten: 0, suppressed: 0, held: [] };
   try {
     return await inTransaction(pool, (client) => writeInTransaction(client, input, target, []));
   } catch (error) {
@@ -56,9 +57,16 @@ async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => 
 
 export async function writeInTransaction(client: pg.PoolClient, input: WriteDrainInput, target: WriteTarget, refused: Rejection[]): Promise<DrainResult> {
   const refusedIds = new Set(refused.map((r) => r.messageId));
-  const { unique, inBatchRepeats } = splitInBatchRepeats(input.events.filter((e) => !refusedIds.has(e.messageId)));
-  const sources = await loadSources(client, target.schema, unique);
-  const fresh = unique.filter((e) => !sources.has(e.messageId));
+  const events = input.events.filter((e) => !refusedIds.has(e.messageId));
+  const sources = await loadSources(client, target.schema, events);
+  const earlier = events.filter((e) => sources.has(e.messageId));
+  const production = target.schema === PRODUCTION.schema;
+
+  // Consent, erasure and minimization decide what of the not-yet-written may be written.
+  const finalIds = input.finalIds === 'all' ? null : new Set(input.finalIds ?? []);
+  const admission = await admit(client, events.filter((e) => !sources.has(e.messageId)), (e) => finalIds === null || finalIds.has(e.messageId));
+  const suppressed = production ? await recordSuppressions(client, admission.suppressed) : admission.suppressed.length;
+  const { unique: fresh, inBatchRepeats } = splitInBatchRepeats(admission.allowed);
 
   const plans = await planDeviceSessions(client, target.schema, fresh, input.sessionTimeoutMs);
   const sessionOf = new Map(plans.flatMap((p) => Object.entries(p.plan.assignments)));
@@ -69,25 +77,27 @@ export async function writeInTransaction(client: pg.PoolClient, input: WriteDrai
   await applySessionPlans(client, target.schema, plans);
   for (const e of fresh) sources.set(e.messageId, { stream: e.source.stream, sequence: e.source.sequence });
 
+  // Messages already written before (same position: a retry; another position: a duplicate).
   const duplicates: CanonicalDraft[] = [];
   let alreadyWritten = 0;
-  const freshIds = new Set(fresh.map((e) => e.messageId));
-  for (const event of [...unique.filter((e) => !freshIds.has(e.messageId)), ...inBatchRepeats]) {
+  for (const event of [...earlier, ...inBatchRepeats]) {
     const first = sources.get(event.messageId) as { stream: string; sequence: number };
     if (first.stream === event.source.stream && first.sequence === event.source.sequence) alreadyWritten += 1;
     else duplicates.push(event);
   }
 
   await insertLineage(client, drafts, input, target);
-  const production = target.schema === PRODUCTION.schema;
   // A sandbox counts its duplicates but keeps production's ledger, identities and rejections untouched.
   const newDuplicates = production ? await insertDuplicates(client, duplicates) : duplicates.length;
   if (production) {
     await linkIdentities(client, drafts);
     await insertRejections(client, refused);
   }
-  return { written: drafts.length, duplicates: newDuplicates, alreadyWritten };
+  return { written: drafts.length, duplicates: newDuplicates, alreadyWritten, suppressed, held: admission.held.map(sourceKey), consentHoldMs: admission.consentHoldMs };
 }
+
+/** A message's identity in its source: stream and position. */
+export const sourceKey = (e: { source: { stream: string; sequence: number } }) => `${e.source.stream}#${e.source.sequence}`;
 
 /**
  * Another writer inserted one of these messageIds between our look and our

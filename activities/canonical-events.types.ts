@@ -11,6 +11,8 @@ export interface WriteDrainInput {
   /** The project's inactivity timeout for sessions. */
   sessionTimeoutMs: number;
   events: CanonicalDraft[];
+  /** Events whose consent hold is over: decide them now with what is known. `all` for replays and backfills. */
+  finalIds?: string[] | 'all';
 }
 
 export interface DrainResult {
@@ -20,4 +22,10 @@ export interface DrainResult {
   duplicates: number;
   /** Messages this drain had already written (a retried activity or a redelivered message). */
   alreadyWritten: number;
+  /** Messages dropped for consent or erasure (counted in the suppressions ledger). */
+  suppressed: number;
+  /** Opt-in events whose consent is not known yet (source keys): the workflow holds and re-submits them. */
+  held: string[];
+  /** The project's consent hold window, for the events held. */
+  consentHoldMs?: number;
 }

@@ -3,6 +3,7 @@ import { transform } from '../rules/transforms';
 import type { SessionScope } from '../rules/sessionize';
 import { CANONICAL_COLUMNS, canonicalRow, insertCanonical, insertLineage, loadSources, PRODUCTION, splitInBatchRepeats, type SessionedDraft, type WriteTarget } from './canonical-events';
 import type { CanonicalDraft } from './canonical-events.types';
+import { admit } from './admission';
 import { linkIdentities } from './identities';
 import { rebuildDeviceSessions } from './sessions';
 
@@ -17,6 +18,8 @@ export interface ReplaceResult {
   resolved: number;
   /** Previously rejected messages left alone because the replay excludes rejected ones. */
   skipped: number;
+  /** Messages today's consent or erasure rules drop (rows already written are left as they are). */
+  suppressed: number;
 }
 
 /**
@@ -33,7 +36,8 @@ export async function replaceCanonical(
   options: { replayId: string; workflowId: string; runId: string; sessionTimeoutMs: number; includeRejected: boolean },
 ): Promise<ReplaceResult> {
   const target: WriteTarget = { ...PRODUCTION, replayId: options.replayId };
-  const { unique, inBatchRepeats } = splitInBatchRepeats(events);
+  const admission = await admit(client, events, () => true);
+  const { unique, inBatchRepeats } = splitInBatchRepeats(admission.allowed);
   const sources = await loadSources(client, target.schema, unique);
   const sameSource = unique.filter((e) => {
     const s = sources.get(e.messageId);
@@ -62,6 +66,7 @@ export async function replaceCanonical(
     duplicates: otherSource.length + inBatchRepeats.length,
     resolved,
     skipped: missing.length - toInsert.length,
+    suppressed: admission.suppressed.length,
   };
 }
 

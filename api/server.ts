@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { ApiDeps } from './deps';
 import { errorBody, handleError } from './errors';
 import { RouteTable } from './route-table';
+import { consentRoutes } from './routes/consent';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { operationRoutes } from './routes/operations';
@@ -19,6 +20,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   tokenRoutes(routes, deps);
   operationRoutes(routes, deps);
   personRoutes(routes, deps);
+  consentRoutes(routes, deps);
   routes.register(app, deps.pool);
   const openapi = routes.openapi();
   app.get('/api/openapi.json', async () => openapi);

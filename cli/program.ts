@@ -4,7 +4,9 @@ import { registerBench } from './commands/bench';
 import { registerBackfill, registerReplay } from './commands/operations';
 import { registerPersons } from './commands/persons';
 import { registerProject } from './commands/project';
+import { registerConsent } from './commands/consent';
 import { registerDemo } from './commands/demo';
+import { registerErase } from './commands/erase';
 import { registerIngest } from './commands/ingest';
 import { registerMigrate } from './commands/migrate';
 import { registerStatus } from './commands/status';
@@ -28,6 +30,8 @@ export function createProgram(): Command {
   registerReplay(program);
   registerBackfill(program);
   registerPersons(program);
+  registerConsent(program);
+  registerErase(program);
   registerBench(program);
   return program;
 }

@@ -49,3 +49,18 @@ export interface OperationCounts {
 }
 
 export const emptyCounts = (): OperationCounts => ({ read: 0, written: 0, unchanged: 0, rejected: 0, suppressed: 0, duplicates: 0 });
+
+/** `POST /api/erasures`: one subject, by person id, user id or anonymous id. */
+export const createErasureSchema = z
+  .object({
+    projectId: z.string().regex(PROJECT_ID_PATTERN, 'a project id'),
+    mode: z.enum(['suppress', 'suppress_and_delete', 'delete', 'unsuppress']),
+    personId: z.string().min(1).optional(),
+    userId: z.string().min(1).optional(),
+    anonymousId: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((b) => [b.personId, b.userId, b.anonymousId].filter((x) => x !== undefined).length === 1, {
+    message: 'exactly one of personId, userId or anonymousId',
+    path: ['personId'],
+  });

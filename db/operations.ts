@@ -59,12 +59,21 @@ const toRecord = (r: Row): OperationRecord => ({
 
 export async function insertOperation(
   db: Queryable,
-  op: { id: string; kind: OperationKind; projectId: string; params: Record<string, unknown>; workflowId: string; requestedBy: string | null; counts: OperationCounts },
+  op: {
+    id: string;
+    kind: OperationKind;
+    projectId: string;
+    params: Record<string, unknown>;
+    workflowId: string;
+    requestedBy: string | null;
+    counts: OperationCounts;
+    cursor?: Record<string, unknown>;
+  },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO braid.operations (id, kind, project_id, status, params, counts, workflow_id, requested_by)
-     VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7)`,
-    [op.id, op.kind, op.projectId, op.params, op.counts, op.workflowId, op.requestedBy],
+    `INSERT INTO braid.operations (id, kind, project_id, status, params, counts, workflow_id, requested_by, cursor)
+     VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8)`,
+    [op.id, op.kind, op.projectId, op.params, op.counts, op.workflowId, op.requestedBy, op.cursor ?? {}],
   );
 }
 
@@ -106,7 +115,9 @@ const TERMINAL: OperationStatus[] = ['completed', 'failed', 'cancelled'];
 export async function setOperationStatus(db: Queryable, id: string, status: OperationStatus, error: string | null = null): Promise<void> {
   await db.query(
     `UPDATE braid.operations SET status = $2, error = COALESCE($3, error), updated_at = now(),
-       finished_at = CASE WHEN $2 = ANY($4::text[]) THEN now() ELSE finished_at END
+       finished_at = CASE WHEN $2 = ANY($4::text[]) THEN now() ELSE finished_at END,
+       -- a finished erasure keeps no erased data: the ids it worked on go
+       cursor = CASE WHEN kind = 'erasure' AND $2 = ANY($4::text[]) THEN '{}'::jsonb ELSE cursor END
      WHERE id = $1 AND NOT (status = ANY($4::text[]))`,
     [id, status, error, TERMINAL],
   );

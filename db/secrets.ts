@@ -14,3 +14,8 @@ export function hashSecret(secret: string): string {
 export function newId(prefix: string): string {
   return `${prefix}_${randomBytes(8).toString('hex')}`;
 }
+
+/** How erased subjects are kept: a SHA-256 of project, kind and id, never the id itself. */
+export function subjectHash(projectId: string, kind: string, id: string): string {
+  return hashSecret(`${projectId}\u001f${kind}\u001f${id}`);
+}

@@ -9,6 +9,8 @@ export const TRANSFORM_VERSIONS = {
   sanitize: 1,
   naming: 1,
   sessionize: 1,
+  consent: 1,
+  minimize: 1,
 } as const;
 
 export type TransformStep = keyof typeof TRANSFORM_VERSIONS;

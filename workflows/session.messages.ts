@@ -20,8 +20,12 @@ export interface SessionSummary {
   duplicates: number;
   pending: number;
   drains: number;
+  suppressed: number;
+  held: number;
   continuedAsNew: number;
 }
 
 export const eventsSignal = defineSignal<[SessionBatch]>('events');
 export const summaryQuery = defineQuery<SessionSummary>('summary');
+/** Consent changed for someone on this device (sent by POST /api/consent): re-check held events now. */
+export const consentChangedSignal = defineSignal('consentChanged');

@@ -2,13 +2,14 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyLocalActivities,
   setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { eventsSignal, summaryQuery, type SessionSummary } from './session.messages';
+import { consentChangedSignal, eventsSignal, summaryQuery, type SessionSummary } from './session.messages';
 import { SessionState, type SessionInit } from './session-state';
 
 const { writeDrain } = proxyLocalActivities<ReturnType<typeof createActivities>>({
@@ -35,12 +36,28 @@ export async function sessionWorkflow(init: SessionInit): Promise<SessionSummary
   const state = new SessionState(scope, init.carried);
   let lastActivityMs = Date.now();
   let idleDue = false;
+  let recheckHeld = false;
+  let holdTimerArmed = false;
 
   setHandler(eventsSignal, (batch) => {
     state.enqueue(batch);
     lastActivityMs = Date.now();
   });
+  setHandler(consentChangedSignal, () => {
+    if (state.hasHeld()) recheckHeld = true;
+  });
   setHandler(summaryQuery, () => state.summary());
+
+  // Opt-in events wait for consent up to the project's hold window; one timer for the earliest deadline.
+  const armHoldTimer = () => {
+    const deadline = state.nextHoldDeadlineMs();
+    if (deadline === null || holdTimerArmed) return;
+    holdTimerArmed = true;
+    void sleep(Math.max(1, deadline - Date.now())).then(() => {
+      holdTimerArmed = false;
+      recheckHeld = true;
+    });
+  };
 
   const armIdleTimer = (ms: number) => {
     void sleep(ms).then(() => {
@@ -50,12 +67,16 @@ export async function sessionWorkflow(init: SessionInit): Promise<SessionSummary
   armIdleTimer(init.idleMs);
 
   for (;;) {
-    await condition(() => state.hasPending() || idleDue);
+    await condition(() => state.hasPending() || idleDue || recheckHeld);
 
-    if (state.hasPending()) {
+    if (state.hasPending() || recheckHeld) {
       const { workflowId, runId } = workflowInfo();
-      const result = await writeDrain({ workflowId, runId, ...state.takeDrain(MAX_DRAIN) });
+      const drain = state.takeDrain(MAX_DRAIN, Date.now(), recheckHeld);
+      recheckHeld = false;
+      const result = await writeDrain({ workflowId, runId, ...drain });
+      if (result.held?.length && patched('consent-hold')) state.hold(drain.events, result.held, Date.now(), result.consentHoldMs);
       state.recordWrite(result);
+      armHoldTimer();
       lastActivityMs = Date.now();
       if (historyIsLong()) {
         await condition(allHandlersFinished);
@@ -65,7 +86,7 @@ export async function sessionWorkflow(init: SessionInit): Promise<SessionSummary
     }
 
     const quietMs = Date.now() - lastActivityMs;
-    if (quietMs >= init.idleMs) {
+    if (quietMs >= init.idleMs && !state.hasHeld()) {
       await condition(allHandlersFinished);
       if (!state.hasPending()) return state.summary();
       continue;

@@ -79,7 +79,7 @@ export async function processBackfillChunk(
   await insertRejections(client, rejections);
   const result = await writeInTransaction(
     client,
-    { ...run, sessionTimeoutMs: project.settings.sessionTimeoutMinutes * 60_000, events: accepted.map((e) => ({ ...e, deviceKey: deviceKey(e) })) },
+    { ...run, sessionTimeoutMs: project.settings.sessionTimeoutMinutes * 60_000, events: accepted.map((e) => ({ ...e, deviceKey: deviceKey(e) })), finalIds: 'all' },
     { ...PRODUCTION, backfillId: op.id },
     [],
   );
@@ -87,7 +87,7 @@ export async function processBackfillChunk(
   return {
     position: last ? last.number : op.position,
     cursor: batch.nextByteOffset === null ? {} : { byteOffset: batch.nextByteOffset },
-    delta: { read: receipts.length, written: result.written, rejected: rejections.length, duplicates: result.duplicates, unchanged: result.alreadyWritten },
+    delta: { read: receipts.length, written: result.written, rejected: rejections.length, duplicates: result.duplicates, unchanged: result.alreadyWritten, suppressed: result.suppressed },
     done: batch.endOfFile,
   };
 }

@@ -5,6 +5,7 @@ import type { OperationStatus } from '../../contracts/operations';
 import { advanceOperation, getOperation, lockOperation, setOperationStatus, type OperationRecord } from '../../db/operations';
 import type { Logger } from '../../runtime/logger';
 import { processBackfillChunk, prepareBackfill } from './backfill';
+import { prepareErasure, processErasureChunk } from './erasure';
 import { prepareReplay, processReplayChunk } from './replay';
 
 export const OPERATION_INPUT_ERROR = 'OperationInputError';
@@ -49,6 +50,10 @@ export function createOperationActivities(deps: OperationDeps) {
       const op = await requireOperation(deps.pool, input.operationId);
       if (op.kind === 'replay') await prepareReplay(deps, op);
       else if (op.kind === 'backfill') await prepareBackfill(deps, op);
+      else if (op.kind === 'erasure' && op.position === 0 && !op.cursor.ids) {
+        const ids = await prepareErasure(deps, op, op.cursor.target as { kind: 'user' | 'anonymous'; id: string });
+        await deps.pool.query(`UPDATE braid.operations SET cursor = jsonb_set(cursor, '{ids}', $2::jsonb), total = $3 WHERE id = $1`, [op.id, JSON.stringify(ids), ids.length]);
+      }
       await setOperationStatus(deps.pool, op.id, 'running');
       return { position: op.position };
     },
@@ -70,7 +75,9 @@ export function createOperationActivities(deps: OperationDeps) {
         const outcome =
           op.kind === 'replay'
             ? await processReplayChunk(deps, client, op, { workflowId, runId })
-            : await processBackfillChunk(deps, client, op, { workflowId, runId });
+            : op.kind === 'backfill'
+              ? await processBackfillChunk(deps, client, op, { workflowId, runId })
+              : await processErasureChunk(deps, client, op);
         await advanceOperation(client, op.id, outcome.position, outcome.delta, undefined, { ...op.cursor, ...outcome.cursor, done: outcome.done });
         await client.query('COMMIT');
         return { position: outcome.position, done: outcome.done };

@@ -98,11 +98,12 @@ export async function processReplayChunk(
       duplicates: result.duplicates,
       resolved: result.resolved,
       skipped: result.skipped,
+      suppressed: result.suppressed,
     });
   } else {
     const schema = sandboxSchema(op.id);
-    const result = await writeInTransaction(client, { ...run, sessionTimeoutMs, events: drafts }, { schema, destination: schema, replayId: op.id }, []);
-    Object.assign(delta, { written: result.written, duplicates: result.duplicates, unchanged: result.alreadyWritten });
+    const result = await writeInTransaction(client, { ...run, sessionTimeoutMs, events: drafts, finalIds: 'all' }, { schema, destination: schema, replayId: op.id }, []);
+    Object.assign(delta, { written: result.written, duplicates: result.duplicates, unchanged: result.alreadyWritten, suppressed: result.suppressed });
   }
   return { position, delta, done: reachedEnd };
 }

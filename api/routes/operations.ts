@@ -1,7 +1,7 @@
-import { createBackfillSchema, createReplaySchema, emptyCounts, type OperationKind } from '../../contracts/operations';
+import { createBackfillSchema, createErasureSchema, createReplaySchema, emptyCounts, type OperationKind } from '../../contracts/operations';
 import { getOperation, insertOperation, setOperationStatus, type OperationRecord } from '../../db/operations';
 import { getProject } from '../../db/projects';
-import { newId } from '../../db/secrets';
+import { newId, subjectHash } from '../../db/secrets';
 import { checkSource } from '../../activities/operations/line-source';
 import { sandboxSchema } from '../../activities/operations/sandbox';
 import { cancelSignal, pauseSignal, resumeSignal } from '../../workflows/operation.messages';
@@ -49,6 +49,32 @@ export function operationRoutes(routes: RouteTable, deps: ApiDeps): void {
     },
   });
 
+  routes.add({
+    method: 'POST',
+    url: '/api/erasures',
+    summary: 'Erase a person and every id linked to it: suppress, suppress_and_delete, delete or unsuppress',
+    roles: OPERATOR,
+    body: createErasureSchema,
+    responses: { 202: 'started', 400: 'invalid request', 404: 'unknown project' },
+    handler: async ({ body, reply, identity }) => {
+      if (!(await getProject(deps.pool, body.projectId))) throw new ApiError(404, 'unknown_project', `project ${body.projectId} does not exist`);
+      const target = body.personId ? { kind: 'person', id: body.personId } : body.userId ? { kind: 'user', id: body.userId } : { kind: 'anonymous', id: body.anonymousId as string };
+      reply.status(202);
+      // The audit keeps the mode and a hash of the subject, never the erased id itself.
+      const params = { mode: body.mode, subject: subjectHash(body.projectId, target.kind, target.id) };
+      return start(deps, 'erasure', newId('er'), body.projectId, params, identity?.name ?? null, { target });
+    },
+  });
+
+  routes.add({
+    method: 'GET',
+    url: '/api/erasures/:id',
+    summary: "An erasure's status and counts (the audit: who asked, when, the mode and the counts)",
+    roles: OPERATOR,
+    responses: { 200: 'status', 404: 'no such erasure' },
+    handler: async ({ params }) => present(await requireOperation(deps, params.id as string, 'erasure')),
+  });
+
   for (const [kind, base] of [['replay', '/api/replays'], ['backfill', '/api/backfills']] as const) {
     routes.add({
       method: 'GET',
@@ -79,9 +105,9 @@ export function operationRoutes(routes: RouteTable, deps: ApiDeps): void {
   }
 }
 
-async function start(deps: ApiDeps, kind: OperationKind, id: string, projectId: string, params: object, requestedBy: string | null) {
+async function start(deps: ApiDeps, kind: OperationKind, id: string, projectId: string, params: object, requestedBy: string | null, cursor?: Record<string, unknown>) {
   const workflowId = `operation:${id}`;
-  await insertOperation(deps.pool, { id, kind, projectId, params: { ...params }, workflowId, requestedBy, counts: emptyCounts() });
+  await insertOperation(deps.pool, { id, kind, projectId, params: { ...params }, workflowId, requestedBy, counts: emptyCounts(), cursor });
   try {
     await deps.temporal.workflow.start<typeof operationWorkflow>('operationWorkflow', { workflowId, taskQueue: deps.taskQueue, args: [{ operationId: id }] });
   } catch (error) {

@@ -45,7 +45,11 @@ export const suppressions = braid.table(
   (t) => [primaryKey({ columns: [t.sourceStream, t.sourceSequence] }), index().on(t.projectId, t.day)],
 );
 
-/** Ids whose events braid drops (erasure modes suppress and suppress_and_delete, and during a delete). */
+/**
+ * Ids whose events braid drops (erasure modes suppress and suppress_and_delete,
+ * and during a delete). `subjectId` holds a SHA-256 of project, kind and id
+ * (db/secrets.ts subjectHash): the erased id itself is never kept.
+ */
 export const erasedSubjects = braid.table(
   'erased_subjects',
   {

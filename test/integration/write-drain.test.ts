@@ -46,8 +46,8 @@ describe('writeDrain', () => {
 
   it('writes once however often the same drain is retried', async () => {
     const events = [draft('a'), draft('b')];
-    expect(await write(events)).toEqual({ written: 2, duplicates: 0, alreadyWritten: 0 });
-    expect(await write(events)).toEqual({ written: 0, duplicates: 0, alreadyWritten: 2 });
+    expect(await write(events)).toEqual({ written: 2, duplicates: 0, alreadyWritten: 0, suppressed: 0, held: [] });
+    expect(await write(events)).toEqual({ written: 0, duplicates: 0, alreadyWritten: 2, suppressed: 0, held: [] });
     expect(await count('braid.canonical_events')).toBe(2);
     expect(await count('braid.lineage')).toBe(2);
   });
@@ -55,15 +55,15 @@ describe('writeDrain', () => {
   it('counts a messageId from another stream position as a duplicate, once', async () => {
     const again = draft('a');
     const inBatch = [draft('c'), draft('c')];
-    expect(await write([again, ...inBatch])).toEqual({ written: 1, duplicates: 2, alreadyWritten: 0 });
-    expect(await write([again])).toEqual({ written: 0, duplicates: 0, alreadyWritten: 0 });
+    expect(await write([again, ...inBatch])).toEqual({ written: 1, duplicates: 2, alreadyWritten: 0, suppressed: 0, held: [] });
+    expect(await write([again])).toEqual({ written: 0, duplicates: 0, alreadyWritten: 0, suppressed: 0, held: [] });
     expect(await count('braid.duplicates')).toBe(2);
   });
 
   it('turns a row Postgres refuses into an unwritable_event rejection and writes the rest', async () => {
     const bad = draft('bad', { eventTime: 'not a time' });
     const good = draft('good', { eventTime: '2026-05-01T10:05:00.000Z' });
-    expect(await write([bad, good])).toEqual({ written: 1, duplicates: 0, alreadyWritten: 0 });
+    expect(await write([bad, good])).toEqual({ written: 1, duplicates: 0, alreadyWritten: 0, suppressed: 0, held: [] });
     const rejected = await pool.query(`SELECT reason, details->>'code' AS code FROM braid.rejected_events WHERE project_id = $1 AND message_id = 'bad'`, [projectId]);
     expect(rejected.rows).toEqual([{ reason: 'unwritable_event', code: '22007' }]);
     const sessions = await pool.query(`SELECT event_count FROM braid.sessions WHERE project_id = $1`, [projectId]);

@@ -1,11 +1,13 @@
 /**
  * Records session workflow histories for the replay tests (test/replay/histories).
- * Run after a deliberate, patched() change to the session workflow:
+ * Run after a deliberate, patched() change to the session workflow, with a new
+ * scenario for the new behaviour; existing histories are kept (`-- --force`
+ * re-records them, which throws away the proof that old runs still replay):
  *   npm run record-histories
  * It starts an in-memory dev server and a worker, drives two sessions through
  * their signals to completion, and writes each history as JSON.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
@@ -68,20 +70,37 @@ async function record(address: string, binary: string, pool: Awaited<ReturnType<
   const connection = await Connection.connect({ address: address });
   const client = new Client({ connection });
 
-  const scenarios: { name: string; batches: PreparedEvent[][] }[] = [
+  const optIn = `${projectId}in`;
+  const optInShort = `${projectId}short`;
+  await createProject(pool, { projectId: optIn, name: 'replay recording, opt-in', consentMode: 'opt-in' });
+  await createProject(pool, { projectId: optInShort, name: 'replay recording, opt-in, 1 s hold', consentMode: 'opt-in', consentHoldSeconds: 1 });
+  const granted = { context: { consent: { categoryPreferences: { analytics: true } } } };
+
+  const scenarios: { name: string; projectId?: string; batches: PreparedEvent[][] }[] = [
     { name: 'session-three-signals', batches: [[event(projectId, 1), event(projectId, 2)], [event(projectId, 3)], [event(projectId, 3), event(projectId, 40)]] },
     {
       name: 'session-client-session-ids',
       batches: [[event(projectId, 101, { clientSessionId: 'a', anonymousId: 'anon-2' }), event(projectId, 102, { clientSessionId: 'b', anonymousId: 'anon-2' })]],
     },
+    // Opt-in: the first event is held until the second brings consent (patched 'consent-hold').
+    { name: 'session-consent-hold', projectId: optIn, batches: [[event(optIn, 201, { anonymousId: 'anon-3' })], [event(optIn, 202, { anonymousId: 'anon-3', ...granted })]] },
+    // Opt-in, 1 s hold and no consent: the hold timer fires and the event is dropped.
+    { name: 'session-consent-expired', projectId: optInShort, batches: [[event(optInShort, 301, { anonymousId: 'anon-4' })]] },
   ];
   for (const scenario of scenarios) {
-    const workflowId = `session:${projectId}:web:${scenario.name}`;
+    const file = join(__dirname, 'histories', `${scenario.name}.json`);
+    // Recorded histories are kept: they prove today's code still replays what older code recorded.
+    if (existsSync(file) && !process.argv.includes('--force')) {
+      console.log(`kept ${file}`);
+      continue;
+    }
+    const scenarioProject = scenario.projectId ?? projectId;
+    const workflowId = `session:${scenarioProject}:web:${scenario.name}`;
     for (const events of scenario.batches) {
       await client.workflow.signalWithStart<typeof sessionWorkflow, [SessionBatch]>('sessionWorkflow', {
         workflowId,
         taskQueue,
-        args: [{ projectId, channel: 'web', deviceKey: `a:${scenario.name}`, idleMs: 2_000 }],
+        args: [{ projectId: scenarioProject, channel: 'web', deviceKey: `a:${scenario.name}`, idleMs: 2_000 }],
         signal: eventsSignal,
         signalArgs: [{ events, sessionTimeoutMs: 30 * 60_000 }],
       });
@@ -90,7 +109,6 @@ async function record(address: string, binary: string, pool: Awaited<ReturnType<
     await client.workflow.getHandle(workflowId).result();
     // The CLI writes the same JSON history format as every other Temporal tool.
     const json = execFileSync(binary, ['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--output', 'json'], { encoding: 'utf8' });
-    const file = join(__dirname, 'histories', `${scenario.name}.json`);
     writeFileSync(file, json.endsWith('\n') ? json : `${json}\n`);
     console.log(`recorded ${file} (${(JSON.parse(json) as { events: unknown[] }).events.length} events)`);
   }
