@@ -21,9 +21,9 @@ import { eventsSignal, type SessionBatch } from '../../workflows/session.message
 import type { sessionWorkflow } from '../../workflows/session.workflow';
 import { createBraidWorker } from '../../workers/braid-worker';
 import { connectNats } from '../../runtime/services/nats';
-import { TEST_ENV } from '../support/test-env';
+import { testEnv } from '../support/test-env';
 
-Object.assign(process.env, TEST_ENV);
+Object.assign(process.env, testEnv('braid_recordings'));
 
 function event(projectId: string, n: number, overrides: Partial<PreparedEvent> = {}): PreparedEvent {
   const t = Date.UTC(2026, 0, 15, 12, 0, 0) + n * 60_000;

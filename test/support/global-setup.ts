@@ -8,12 +8,14 @@ import { createLogger } from '../../runtime/logger';
 import { preparePostgres, prepareNats } from '../../runtime/platform';
 import { resolveTemporalBinary, startDevServer, type DevServer } from '../../runtime/services/temporal';
 import { WORKFLOWS_PATH } from '../../workers/braid-worker';
-import { TEST_ENV } from './test-env';
+import pg from 'pg';
+import { newTestDatabaseName, testEnv } from './test-env';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
     workflowBundlePath: string;
+    testEnv: Record<string, string>;
   }
 }
 
@@ -24,7 +26,8 @@ declare module 'vitest' {
  * The workflow bundle is built once and shared by every test worker.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  Object.assign(process.env, TEST_ENV);
+  const env = testEnv(newTestDatabaseName());
+  Object.assign(process.env, env);
   const config = loadConfig();
   const log = createLogger('warn', 'braid-test');
   const pool = await preparePostgres(config, log);
@@ -45,8 +48,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   project.provide('temporalAddress', address);
   project.provide('workflowBundlePath', bundlePath);
+  project.provide('testEnv', env);
   return async () => {
     await devServer?.stop();
+    await dropDatabase(config.DATABASE_URL);
   };
 }
 
@@ -58,3 +63,16 @@ const quietBundlerLogger = {
   warn: (message: string) => console.warn(message),
   error: (message: string) => console.error(message),
 };
+
+async function dropDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = url.pathname.slice(1);
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}

@@ -19,9 +19,9 @@ import { createBraidWorker } from '../../workers/braid-worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../api/server';
 import { createToken } from '../../db/api-tokens';
-import { TEST_ENV } from './test-env';
 
-Object.assign(process.env, TEST_ENV);
+// The run's own database and settings, decided once by the global setup.
+Object.assign(process.env, inject('testEnv'));
 
 export function uniqueId(prefix = 't'): string {
   return `${prefix}${randomBytes(5).toString('hex')}`;
