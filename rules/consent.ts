@@ -44,6 +44,7 @@ export function readConsent(context: Record<string, unknown>): ConsentReading {
   const granted = new Set<string>();
   const denied = new Set<string>();
 
+  if (context.consent !== undefined && !isObject(context.consent)) flags.push('consent_ignored');
   const preferences = isObject(context.consent) ? context.consent.categoryPreferences : undefined;
   if (preferences !== undefined) {
     if (!isObject(preferences)) flags.push('consent_preferences_ignored');
@@ -82,7 +83,8 @@ export function readConsent(context: Record<string, unknown>): ConsentReading {
 
 /** The category an event needs: its per-event override, else the project's default. */
 export function requiredCategory(requirements: { default: string; events: Record<string, string> }, eventName: string | undefined): string {
-  return (eventName !== undefined ? requirements.events[eventName] : undefined) ?? requirements.default;
+  // Own properties only: an event named "constructor" must not find Object.prototype's.
+  return eventName !== undefined && Object.hasOwn(requirements.events, eventName) ? (requirements.events[eventName] as string) : requirements.default;
 }
 
 /** The state of a category at time t: the latest record at or before t (a denial wins a tie). */

@@ -48,11 +48,11 @@ export function minimize<T extends Minimizable>(event: T, policy: PiiPolicy, pse
       changes.push(`dropped:${path}`);
     }
   }
-  for (const path of policy.pseudonymize) {
+  for (const path of new Set(policy.pseudonymize)) {
     const target = locate(copy, path);
     if (!target || !Object.prototype.hasOwnProperty.call(target.parent, target.key)) continue;
     const value = target.parent[target.key];
-    if (value === null || value === undefined || value === '') continue;
+    if (value === null || value === undefined || (typeof value === 'string' && value.trim() === '')) continue;
     const text = typeof value === 'string' ? value.trim().toLowerCase() : JSON.stringify(value);
     target.parent[target.key] = `hmac:${pseudonymize(text)}`;
     changes.push(`pseudonymized:${path}`);
@@ -73,7 +73,8 @@ function locate(event: Minimizable, path: string): { parent: Record<string, unkn
   return { parent: node as Record<string, unknown>, key: parts[parts.length - 1] as string };
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/;
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
 
 /** IPv4 → its /24, IPv6 → its /48, anything else → null. */
 export function truncateIp(ip: unknown): string | null {
@@ -94,6 +95,7 @@ function expandIpv6(text: string): string[] | null {
   const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
   if ([...head, ...tail].some((h) => h.length === 0 || h.length > 4)) return null;
   const missing = 8 - head.length - tail.length;
-  if ((halves.length === 1 && missing !== 0) || missing < 0) return null;
+  // Without "::" all eight groups are written; with it, "::" stands for at least one zero group.
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
   return [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail].map((h) => h.toLowerCase());
 }
