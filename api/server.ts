@@ -8,6 +8,7 @@ import { metricsRoutes } from './routes/metrics';
 import { operationRoutes } from './routes/operations';
 import { personRoutes } from './routes/persons';
 import { projectRoutes } from './routes/projects';
+import { schemaRoutes } from './routes/schemas';
 import { tokenRoutes } from './routes/tokens';
 
 /** The operator API (and, later, the collector): fastify with braid's routes and error shape. */
@@ -20,6 +21,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   tokenRoutes(routes, deps);
   operationRoutes(routes, deps);
   personRoutes(routes, deps);
+  schemaRoutes(routes, deps);
   consentRoutes(routes, deps);
   routes.register(app, deps.pool);
   const openapi = routes.openapi();

@@ -4,6 +4,7 @@ import { registerBench } from './commands/bench';
 import { registerBackfill, registerReplay } from './commands/operations';
 import { registerPersons } from './commands/persons';
 import { registerProject } from './commands/project';
+import { registerSchema } from './commands/schema';
 import { registerConsent } from './commands/consent';
 import { registerDemo } from './commands/demo';
 import { registerErase } from './commands/erase';
@@ -30,6 +31,7 @@ export function createProgram(): Command {
   registerReplay(program);
   registerBackfill(program);
   registerPersons(program);
+  registerSchema(program);
   registerConsent(program);
   registerErase(program);
   registerBench(program);

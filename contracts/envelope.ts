@@ -126,6 +126,14 @@ export const REJECTION_REASONS = [
   'invalid_sent_at',
   'delivery_attempts_exhausted',
   'unwritable_event',
+  // Tracking-plan violations of a project whose policy for them is `block` (rules/tracking-plan.ts).
+  'unplanned_event',
+  'naming_violation',
+  'unknown_schema_version',
+  'schema_violation',
+  'unplanned_property',
+  'invalid_currency',
+  'invalid_amount',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 

@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { listProjects, type ProjectRecord } from '../db/projects';
 import type { ProjectRules } from '../rules/decode-message';
+import { DEFAULT_TRACKING_PLAN } from '../rules/tracking-plan';
+import { SchemaRegistryCache } from './schema-registry-cache';
 
 const CLOCK_MARGIN_MS = 2_000;
 
@@ -13,7 +15,8 @@ export interface ProjectView extends ProjectRules {
  * an unknown project and was published after (or near) the last load began,
  * so an event sent right after its project was created is never rejected as
  * `unknown_project`. A flood of unknown projects costs at most one small
- * query per chunk.
+ * query per chunk. Each project comes with its schema registry snapshot,
+ * kept fresh by the SchemaRegistryCache the same way.
  */
 export class ProjectDirectory {
   private projects = new Map<string, ProjectView>();
@@ -21,10 +24,15 @@ export class ProjectDirectory {
   private lastLoadStartedMs = 0;
   private loading: Promise<void> | null = null;
 
-  constructor(private readonly pool: pg.Pool, private readonly refreshMs = 5_000) {}
+  readonly schemas: SchemaRegistryCache;
+
+  constructor(private readonly pool: pg.Pool, private readonly refreshMs = 5_000) {
+    this.schemas = new SchemaRegistryCache(pool, refreshMs);
+  }
 
   get(projectId: string): ProjectView | undefined {
-    return this.projects.get(projectId);
+    const view = this.projects.get(projectId);
+    return view && { ...view, registry: this.schemas.snapshot(projectId) };
   }
 
   /**
@@ -32,14 +40,19 @@ export class ProjectDirectory {
    * after the last load began (less a margin for clocks between hosts).
    */
   async refreshFor(messages: Iterable<{ projectId: string; receivedAtMs: number }>, nowMs = Date.now()): Promise<void> {
+    const list = [...messages];
     const stale = nowMs - this.lastLoadMs >= this.refreshMs;
-    const unknownAndNewer = [...messages].some(
+    const unknownAndNewer = list.some(
       (m) => !this.projects.has(m.projectId) && m.receivedAtMs >= this.lastLoadStartedMs - CLOCK_MARGIN_MS,
     );
-    if (stale || unknownAndNewer) await this.load();
+    await Promise.all([stale || unknownAndNewer ? this.loadProjects() : undefined, this.schemas.refreshFor(list, nowMs)]);
   }
 
   async load(): Promise<void> {
+    await Promise.all([this.loadProjects(), this.schemas.check()]);
+  }
+
+  private loadProjects(): Promise<void> {
     this.loading ??= (async () => {
       const startedMs = Date.now();
       try {
@@ -61,6 +74,7 @@ function toView(p: ProjectRecord): ProjectView {
     channels: p.settings.channels,
     skewToleranceSeconds: p.settings.skewToleranceSeconds,
     namingConvention: p.settings.namingConvention,
+    trackingPlan: { ...DEFAULT_TRACKING_PLAN, ...p.settings.trackingPlan },
     sessionTimeoutMs: p.settings.sessionTimeoutMinutes * 60_000,
   };
 }

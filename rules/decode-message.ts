@@ -6,11 +6,14 @@ import {
   envelopeSchema,
   type RejectionReason,
 } from '../contracts/envelope';
+import { normalizeCurrency } from './currency';
 import { computeEventTime } from './event-time';
 import { checkEventName, type NamingConvention } from './naming';
 import type { EventSource, PreparedEvent } from './prepared-event';
 import { sanitizeJson } from './sanitize';
+import { EMPTY_REGISTRY, type RegistrySnapshot } from './schema-snapshot';
 import { toIso } from './timestamps';
+import { checkAgainstRegistry, decidePlan, DEFAULT_TRACKING_PLAN, type PlanViolation, type TrackingPlanPolicy } from './tracking-plan';
 import { transform, type Transform } from './transforms';
 
 /** What decoding needs to know of a project. */
@@ -19,6 +22,10 @@ export interface ProjectRules {
   channels: readonly string[];
   skewToleranceSeconds: number;
   namingConvention: NamingConvention;
+  /** allow | flag | block per violation kind; every kind `flag` when absent. */
+  trackingPlan?: TrackingPlanPolicy;
+  /** The project's schema registry as of now; none when absent. */
+  registry?: RegistrySnapshot;
 }
 
 export interface RawMessage {
@@ -40,7 +47,10 @@ export interface Rejection {
   source: EventSource;
 }
 
-export type DecodeOutcome = { kind: 'accepted'; event: PreparedEvent } | { kind: 'rejected'; rejection: Rejection };
+export type DecodeOutcome =
+  /** `violations`: what the tracking plan flagged on the event (absent when nothing was). */
+  | { kind: 'accepted'; event: PreparedEvent; violations?: PlanViolation[] }
+  | { kind: 'rejected'; rejection: Rejection };
 
 export interface DecodeOptions {
   /** Backfilled events keep their timestamps (no skew correction or clamping). */
@@ -135,11 +145,37 @@ export function decodeMessage(
     transforms.push(transform('sanitize'));
     flags.push('characters_replaced');
   }
+  // The tracking plan: naming, the schema registry and money, each violation
+  // allowed, flagged or blocking as the project's policy says.
+  const violations: PlanViolation[] = [];
   if (envelope.type === 'track' && envelope.event !== undefined) {
     transforms.push(transform('naming'));
     const naming = checkEventName(envelope.event, project.namingConvention);
-    if (!naming.ok) flags.push(`naming_violation:${naming.rule}`);
+    if (!naming.ok) violations.push({ kind: 'naming_violation', path: 'event', detail: naming.rule, message: naming.message });
   }
+  const currency = normalizeCurrency(envelope.properties);
+  if (currency.applies) transforms.push(transform('currency'));
+  const registry = project.registry ?? EMPTY_REGISTRY;
+  if (registry.keys().length > 0) transforms.push(transform('tracking_plan'));
+  violations.push(...checkAgainstRegistry({ ...envelope, properties: currency.properties }, registry).violations, ...currency.violations);
+  const plan = decidePlan(violations, project.trackingPlan ?? DEFAULT_TRACKING_PLAN);
+  if (plan.kind === 'block') {
+    return reject(
+      plan.reason,
+      {
+        message: plan.message,
+        violations: [
+          ...plan.blocking.map((v) => ({ path: v.path, rule: v.kind, message: v.message, policy: 'block' })),
+          ...plan.recorded.map((v) => ({ path: v.path, rule: v.kind, message: v.message, policy: 'flag' })),
+        ],
+        event: envelope.event ?? envelope.name ?? null,
+        eventTime: toIso(time.eventTimeMs),
+      },
+      payload.value,
+      messageId,
+    );
+  }
+  flags.push(...plan.flags);
   const rawSessionId = envelope.context.sessionId;
   const event: PreparedEvent = {
     projectId: route.projectId,
@@ -157,7 +193,7 @@ export function decodeMessage(
       sentAt: envelope.sentAt,
       clientSessionId: rawSessionId === undefined || rawSessionId === null ? undefined : String(rawSessionId),
     }),
-    properties: envelope.properties,
+    properties: currency.properties,
     traits: envelope.traits,
     context: envelope.context,
     eventTime: toIso(time.eventTimeMs),
@@ -166,7 +202,7 @@ export function decodeMessage(
     transforms,
     flags,
   };
-  return { kind: 'accepted', event };
+  return plan.recorded.length > 0 ? { kind: 'accepted', event, violations: plan.recorded } : { kind: 'accepted', event };
 }
 
 export function parseSubject(subject: string): { projectId: string; channel: string } | null {

@@ -8,6 +8,10 @@ export const TRANSFORM_VERSIONS = {
   event_time: 1,
   sanitize: 1,
   naming: 1,
+  /** `currency` upper-cased and checked against ISO 4217, amounts beside it checked; recorded when an event has a currency. */
+  currency: 1,
+  /** Checked against the project's schema registry and tracking-plan policy; recorded when the project has schemas. */
+  tracking_plan: 1,
   sessionize: 1,
   consent: 1,
   minimize: 1,

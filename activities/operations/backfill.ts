@@ -3,6 +3,7 @@ import type { CreateBackfill } from '../../contracts/operations';
 import type { OperationRecord } from '../../db/operations';
 import { setOperationTotal } from '../../db/operations';
 import { getProject } from '../../db/projects';
+import { loadRegistrySnapshot } from '../../db/schema-registry';
 import { decodeMessage, type Rejection } from '../../rules/decode-message';
 import type { PreparedEvent } from '../../rules/prepared-event';
 import { deviceKey } from '../../rules/session-key';
@@ -55,6 +56,8 @@ export async function processBackfillChunk(
     channels: project.settings.channels,
     skewToleranceSeconds: project.settings.skewToleranceSeconds,
     namingConvention: project.settings.namingConvention,
+    trackingPlan: project.settings.trackingPlan,
+    registry: await loadRegistrySnapshot(deps.pool, project.projectId),
   };
   const stream = backfillStream(op.id);
   const fallbackReceivedAt = op.createdAt.getTime();

@@ -4,6 +4,7 @@ import type { CreateReplay } from '../../contracts/operations';
 import type { OperationRecord } from '../../db/operations';
 import { setOperationTotal } from '../../db/operations';
 import { getProject } from '../../db/projects';
+import { loadRegistrySnapshot } from '../../db/schema-registry';
 import { RAW_STREAM } from '../../ingest/raw-stream';
 import { receivedAtMs } from '../../ingest/received-at';
 import { decodeMessage } from '../../rules/decode-message';
@@ -70,6 +71,8 @@ export async function processReplayChunk(
     channels: project.settings.channels,
     skewToleranceSeconds: project.settings.skewToleranceSeconds,
     namingConvention: project.settings.namingConvention,
+    trackingPlan: project.settings.trackingPlan,
+    registry: await loadRegistrySnapshot(deps.pool, project.projectId),
   };
   const delta: Record<string, number> = { read: 0, written: 0, unchanged: 0, rejected: 0, duplicates: 0, resolved: 0, skipped: 0 };
   const accepted: PreparedEvent[] = [];

@@ -12,3 +12,4 @@ export * from './write-keys';
 export * from './operations';
 export * from './identity-links';
 export * from './consent';
+export * from './schema-registry';
