@@ -6,6 +6,7 @@ import type { CanonicalDraft, DrainResult, WriteDrainInput } from './canonical-e
 import { linkIdentities } from './identities';
 import { insertRejections } from './rejected-events';
 import { admit, recordSuppressions } from './admission';
+import { ensurePartitionsFor } from './partitions';
 import { applySessionPlans, planDeviceSessions } from './sessions';
 
 export interface WriteTarget {
@@ -31,6 +32,7 @@ export const PRODUCTION: WriteTarget = { schema: 'braid', destination: 'producti
  */
 export async function writeDrain(pool: pg.Pool, log: Logger, input: WriteDrainInput, target: WriteTarget = PRODUCTION): Promise<DrainResult> {
   if (input.events.length === 0) return { written: 0, duplicates: 0, alreadyWritten: 0, suppressed: 0, held: [] };
+  if (target.schema === PRODUCTION.schema) await ensurePartitionsFor(pool, input.events.map((e) => e.eventTime));
   try {
     return await inTransaction(pool, (client) => writeInTransaction(client, input, target, []));
   } catch (error) {
@@ -164,12 +166,24 @@ export function canonicalRow(e: SessionedDraft) {
 
 export type SessionedDraft = CanonicalDraft & { sessionId: string | null };
 
-const insertCanonicalSql = (schema: string) => `INSERT INTO "${schema}".canonical_events
+/**
+ * Inserts events whose (project, messageId) is new: the ledger row first
+ * (braid.event_ids holds the key for ever; canonical_events is partitioned by
+ * event time and cannot), then the canonical row, in one statement.
+ */
+const insertCanonicalSql = (schema: string) => `WITH x AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${CANONICAL_COLUMNS})
+  ), ids AS (
+    INSERT INTO "${schema}".event_ids (project_id, event_id, event_time, source_stream, source_sequence)
+    SELECT project_id, event_id, event_time, source_stream, source_sequence FROM x
+    ON CONFLICT (project_id, event_id) DO NOTHING
+    RETURNING project_id, event_id
+  )
+  INSERT INTO "${schema}".canonical_events
     (project_id, event_id, channel, type, event, name, user_id, anonymous_id, previous_id, group_id, device_key,
      session_id, client_session_id, event_time, client_timestamp, sent_at, received_at, properties, traits, context,
      flags, source_stream, source_sequence)
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${CANONICAL_COLUMNS})
-  ON CONFLICT (project_id, event_id) DO NOTHING
+  SELECT x.* FROM x JOIN ids USING (project_id, event_id)
   RETURNING event_id`;
 
 export async function insertCanonical(client: pg.PoolClient, events: SessionedDraft[], target: WriteTarget): Promise<Set<string>> {
@@ -214,7 +228,7 @@ export async function loadSources(client: pg.PoolClient, schema: string, events:
   if (events.length === 0) return new Map();
   const projectId = events[0]!.projectId;
   const res = await client.query<{ event_id: string; source_stream: string; source_sequence: number }>(
-    `SELECT event_id, source_stream, source_sequence FROM "${schema}".canonical_events WHERE project_id = $1 AND event_id = ANY($2::text[])`,
+    `SELECT event_id, source_stream, source_sequence FROM "${schema}".event_ids WHERE project_id = $1 AND event_id = ANY($2::text[])`,
     [projectId, [...new Set(events.map((e) => e.messageId))]],
   );
   return new Map(res.rows.map((r) => [r.event_id, { stream: r.source_stream, sequence: r.source_sequence }]));

@@ -79,13 +79,20 @@ const CONTENT_COLUMNS = [
 async function updateChanged(client: pg.PoolClient, events: SessionedDraft[]): Promise<Set<string>> {
   if (events.length === 0) return new Set();
   const rows = events.map(canonicalRow);
+  // A changed event time moves the row to its partition; the ledger follows.
   const res = await client.query<{ event_id: string }>(
-    `UPDATE braid.canonical_events c SET ${CONTENT_COLUMNS.map((col) => `${col} = x.${col}`).join(', ')}, written_at = now()
-     FROM jsonb_to_recordset($1::jsonb) AS x(${CANONICAL_COLUMNS})
-     WHERE c.project_id = x.project_id AND c.event_id = x.event_id
-       AND c.source_stream = x.source_stream AND c.source_sequence = x.source_sequence
-       AND (${CONTENT_COLUMNS.map((col) => `c.${col}`).join(', ')}) IS DISTINCT FROM (${CONTENT_COLUMNS.map((col) => `x.${col}`).join(', ')})
-     RETURNING c.event_id`,
+    `WITH updated AS (
+       UPDATE braid.canonical_events c SET ${CONTENT_COLUMNS.map((col) => `${col} = x.${col}`).join(', ')}, written_at = now()
+       FROM jsonb_to_recordset($1::jsonb) AS x(${CANONICAL_COLUMNS})
+       WHERE c.project_id = x.project_id AND c.event_id = x.event_id
+         AND c.source_stream = x.source_stream AND c.source_sequence = x.source_sequence
+         AND (${CONTENT_COLUMNS.map((col) => `c.${col}`).join(', ')}) IS DISTINCT FROM (${CONTENT_COLUMNS.map((col) => `x.${col}`).join(', ')})
+       RETURNING c.project_id, c.event_id, c.event_time
+     ), ledger AS (
+       UPDATE braid.event_ids e SET event_time = u.event_time FROM updated u
+       WHERE e.project_id = u.project_id AND e.event_id = u.event_id AND e.event_time IS DISTINCT FROM u.event_time
+     )
+     SELECT event_id FROM updated`,
     [JSON.stringify(rows)],
   );
   return new Set(res.rows.map((r) => r.event_id));

@@ -9,6 +9,7 @@ import { registerConsent } from './commands/consent';
 import { registerDemo } from './commands/demo';
 import { registerErase } from './commands/erase';
 import { registerIngest } from './commands/ingest';
+import { registerMaintenance } from './commands/maintenance';
 import { registerMigrate } from './commands/migrate';
 import { registerStatus } from './commands/status';
 import { registerUp } from './commands/up';
@@ -27,6 +28,7 @@ export function createProgram(): Command {
   registerWorker(program);
   registerDemo(program);
   registerStatus(program);
+  registerMaintenance(program);
   registerProject(program);
   registerReplay(program);
   registerBackfill(program);

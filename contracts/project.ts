@@ -23,6 +23,8 @@ export const projectSettingsSchema = z
       .strict()
       .default({ default: 'analytics', events: {} }),
     sessionTimeoutMinutes: z.number().int().min(1).max(24 * 60).default(30),
+    /** Keep canonical events this many days of event time; unset keeps them for ever. */
+    retentionDays: z.number().int().min(1).max(36_500).optional(),
     skewToleranceSeconds: z.number().int().min(0).max(86_400).default(30),
     channels: z
       .array(z.string().regex(CHANNEL_PATTERN, 'a channel name: lower case, starts with a letter, at most 32 characters'))

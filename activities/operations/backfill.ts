@@ -9,6 +9,7 @@ import type { PreparedEvent } from '../../rules/prepared-event';
 import { deviceKey } from '../../rules/session-key';
 import { parseIsoTimestamp } from '../../rules/timestamps';
 import { PRODUCTION, writeInTransaction } from '../canonical-events';
+import { ensurePartitionsFor } from '../partitions';
 import { insertReceipts } from '../receipts';
 import { insertRejections } from '../rejected-events';
 import { checkSource, countLines, readLines } from './line-source';
@@ -78,6 +79,7 @@ export async function processBackfillChunk(
     else rejections.push({ ...outcome.rejection, details: { ...outcome.rejection.details, line: line.number } });
   }
 
+  await ensurePartitionsFor(deps.pool, accepted.map((e) => e.eventTime));
   await insertReceipts(client, receipts);
   await insertRejections(client, rejections);
   const result = await writeInTransaction(

@@ -104,6 +104,7 @@ async function deleteEverywhere(deps: OperationDeps, client: pg.PoolClient, proj
   const count = async (sql: string, params: unknown[]) => (await client.query(sql, params)).rowCount ?? 0;
   const deleted = {
     events: await count(`DELETE FROM braid.canonical_events WHERE project_id = $1 AND event_id = ANY($2::text[])`, [projectId, eventIds]),
+    ledger: await count(`DELETE FROM braid.event_ids WHERE project_id = $1 AND event_id = ANY($2::text[])`, [projectId, eventIds]),
     lineage: await count(`DELETE FROM braid.lineage WHERE project_id = $1 AND event_id = ANY($2::text[])`, [projectId, eventIds]),
     duplicates: await count(`DELETE FROM braid.duplicates WHERE project_id = $1 AND message_id = ANY($2::text[])`, [projectId, eventIds]),
     rejected: await count(`DELETE FROM braid.rejected_events WHERE id = ANY($1::bigint[])`, [rejected.map((r) => r.id)]),

@@ -11,6 +11,7 @@ import { decodeMessage } from '../../rules/decode-message';
 import type { PreparedEvent } from '../../rules/prepared-event';
 import { deviceKey } from '../../rules/session-key';
 import { writeInTransaction } from '../canonical-events';
+import { ensurePartitionsFor } from '../partitions';
 import type { CanonicalDraft } from '../canonical-events.types';
 import { replaceCanonical } from '../replay-writes';
 import { createSandbox, sandboxSchema } from './sandbox';
@@ -92,6 +93,7 @@ export async function processReplayChunk(
   }
 
   const drafts: CanonicalDraft[] = accepted.map((e) => ({ ...e, deviceKey: deviceKey(e) }));
+  if (params.target === 'production') await ensurePartitionsFor(deps.pool, drafts.map((e) => e.eventTime));
   const sessionTimeoutMs = project.settings.sessionTimeoutMinutes * 60_000;
   if (params.target === 'production') {
     const result = await replaceCanonical(client, drafts, { replayId: op.id, ...run, sessionTimeoutMs, includeRejected: params.includeRejected });

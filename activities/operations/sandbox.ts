@@ -7,8 +7,8 @@ export function sandboxSchema(replayId: string): string {
 }
 
 /**
- * Creates a sandbox replay's schema: its own canonical events, lineage and
- * sessions, and the same `events` view analysts know (persons from
+ * Creates a sandbox replay's schema: its own canonical events (one plain
+ * table), event ledger, lineage and sessions, and the same `events` view analysts know (persons from
  * production's identity graph). Idempotent.
  */
 export async function createSandbox(pool: pg.Pool, replayId: string): Promise<string> {
@@ -17,7 +17,7 @@ export async function createSandbox(pool: pg.Pool, replayId: string): Promise<st
   try {
     await client.query('BEGIN');
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    for (const table of ['canonical_events', 'lineage', 'sessions']) {
+    for (const table of ['canonical_events', 'event_ids', 'lineage', 'sessions']) {
       await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.${table} (LIKE braid.${table} INCLUDING ALL)`);
     }
     await client.query(`

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { runAnalyticsBench } from '../../bench/analytics-bench';
 import { runBench } from '../../bench/run-bench';
 
 export function registerBench(program: Command): void {
   program
     .command('bench')
     .description('measure braid end to end against the raw pipeline and a naive design; prints one JSON line')
-    .action(runBench);
+    .option('--analytics', 'instead: analyst queries on 10 million partitioned events against an unpartitioned copy')
+    .action((opts: { analytics?: boolean }) => (opts.analytics ? runAnalyticsBench() : runBench()));
 }

@@ -3,6 +3,7 @@ import { TemporalSessionSink } from '../../ingest/session-sink';
 import { startIngest } from '../../ingest/start-ingest';
 import { prepareNats, preparePostgres, prepareTemporal } from '../../runtime/platform';
 import { createBraidWorker } from '../../workers/braid-worker';
+import { startMaintenance } from '../../workers/maintenance';
 import { commandContext, onShutdown } from '../process';
 import { startApiServer } from './api';
 import { runDemo } from './demo';
@@ -29,12 +30,14 @@ export function registerUp(program: Command): void {
         operationChunk: config.BRAID_OPERATION_CHUNK,
       });
       const workerRun = worker.run();
+      const stopMaintenance = startMaintenance(pool, log);
       const sink = new TemporalSessionSink(temporal.client, config.BRAID_TASK_QUEUE, config.BRAID_SESSION_IDLE);
       const consumer = await startIngest({ config, log, pool, js: nats.js, sink });
       const api = await startApiServer({ config, log, pool, nc: nats.nc, temporal: temporal.client });
       console.error(`braid: up — API http://127.0.0.1:${config.BRAID_HTTP_PORT}, Postgres ${redact(config.DATABASE_URL)}, NATS ${config.NATS_URL}, Temporal ${temporal.address}${temporal.devServer ? ' (dev server, UI http://127.0.0.1:8233)' : ''}`);
 
       const shutdown = async () => {
+        stopMaintenance();
         await api.close();
         await consumer.stop();
         worker.shutdown();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { prepareNats, prepareTemporal, preparePostgres } from '../../runtime/platform';
 import { createBraidWorker } from '../../workers/braid-worker';
+import { startMaintenance } from '../../workers/maintenance';
 import { commandContext, onShutdown } from '../process';
 
 export function registerWorker(program: Command): void {
@@ -22,7 +23,11 @@ export function registerWorker(program: Command): void {
         operationChunk: config.BRAID_OPERATION_CHUNK,
         ...(config.BRAID_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.BRAID_WORKFLOW_BUNDLE } } : {}),
       });
-      onShutdown(async () => worker.shutdown());
+      const stopMaintenance = startMaintenance(pool, log);
+      onShutdown(async () => {
+        stopMaintenance();
+        worker.shutdown();
+      });
       console.error(`braid: worker running (task queue ${config.BRAID_TASK_QUEUE}, Temporal ${temporal.address})`);
       await worker.run();
       await connection.close();

@@ -1,7 +1,12 @@
 import { bigint, index, jsonb, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { braid } from './braid-schema';
 
-/** One row per canonical event; `eventId` is the event's messageId, unique per project forever. */
+/**
+ * One row per canonical event; `eventId` is the event's messageId, unique per
+ * project for ever (enforced by braid.event_ids). Partitioned by month of
+ * event time (custom SQL in migrations; partitions are created ahead by
+ * braid.ensure_event_partitions), hence the event time in the key.
+ */
 export const canonicalEvents = braid.table(
   'canonical_events',
   {
@@ -31,7 +36,7 @@ export const canonicalEvents = braid.table(
     sourceSequence: bigint({ mode: 'number' }).notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.projectId, t.eventId] }),
+    primaryKey({ columns: [t.projectId, t.eventId, t.eventTime] }),
     index().on(t.projectId, t.eventTime),
     index().on(t.projectId, t.userId),
     index().on(t.projectId, t.anonymousId),

@@ -13,3 +13,4 @@ export * from './operations';
 export * from './identity-links';
 export * from './consent';
 export * from './schema-registry';
+export * from './event-ids';

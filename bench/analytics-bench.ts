@@ -1,0 +1,126 @@
+import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
+import { loadConfig } from '../runtime/config';
+import { createLogger } from '../runtime/logger';
+import { preparePostgres } from '../runtime/platform';
+
+/**
+ * `npm run bench -- --analytics`: loads synthetic canonical events (default 10
+ * million over 90 days, three channels, 200k persons) into the partitioned
+ * store of its own database, plus an unpartitioned copy, and times analyst
+ * queries on both (median of several runs). Prints one JSON line with the
+ * medians and the ratios (partitioned / unpartitioned) and whether the
+ * partitioned plans pruned partitions.
+ */
+export async function runAnalyticsBench(): Promise<void> {
+  const events = Number(process.env.BENCH_ANALYTICS_EVENTS ?? 10_000_000);
+  const persons = Number(process.env.BENCH_ANALYTICS_PERSONS ?? 200_000);
+  const runs = Number(process.env.BENCH_ANALYTICS_RUNS ?? 5);
+  const url = new URL(loadConfig().DATABASE_URL);
+  url.pathname = '/braid_bench_analytics';
+  process.env.DATABASE_URL = url.toString();
+  const config = loadConfig();
+  const log = createLogger('warn', 'braid-bench');
+  const pool = await preparePostgres(config, log);
+  const projectId = 'bench_analytics';
+  try {
+    const loaded = await pool.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM braid.canonical_events WHERE project_id = $1`, [projectId]);
+    if ((loaded.rows[0]?.n ?? 0) !== events) {
+      console.error(`bench: loading ${events} events for ${persons} persons over 90 days (once; kept in braid_bench_analytics)…`);
+      await load(pool, projectId, events, persons);
+    }
+    const to = await pool.query<{ t: Date }>(`SELECT max(event_time) AS t FROM braid.canonical_events WHERE project_id = $1`, [projectId]);
+    const end = to.rows[0]!.t.toISOString();
+    const queries = benchQueries(projectId, end);
+    const results: Record<string, unknown> = {};
+    for (const q of queries) {
+      const partitioned = await median(pool, q.partitioned, runs);
+      const flat = await median(pool, q.unpartitioned, runs);
+      const plan = await pool.query(`EXPLAIN (FORMAT JSON) ${q.partitioned}`);
+      const partitionsRead = new Set(JSON.stringify(plan.rows[0]['QUERY PLAN']).match(/canonical_events_p[0-9]{6}/g) ?? []).size;
+      results[q.name] = { partitionedMs: partitioned, unpartitionedMs: flat, ratio: round(partitioned / flat), partitionsRead };
+      console.error(`bench: ${q.name}: ${partitioned} ms vs ${flat} ms unpartitioned (${partitionsRead} partitions read)`);
+    }
+    console.log(JSON.stringify({ bench: 'braid-analytics', at: new Date().toISOString(), events, persons, days: 90, channels: 3, runs, queries: results }));
+  } finally {
+    await pool.end();
+  }
+}
+
+interface BenchQuery {
+  name: string;
+  partitioned: string;
+  unpartitioned: string;
+}
+
+function benchQueries(projectId: string, end: string): BenchQuery[] {
+  const p = `'${projectId}'`;
+  const last = (days: number) => `event_time >= '${end}'::timestamptz - interval '${days} days' AND event_time <= '${end}'::timestamptz`;
+  // The same hand-written SQL over the partitioned store and the unpartitioned copy.
+  const both = (name: string, sql: (table: string) => string): BenchQuery => ({
+    name,
+    partitioned: sql('braid.canonical_events'),
+    unpartitioned: sql('bench.canonical_events_flat'),
+  });
+  return [
+    both('funnel_7d', (t) => `
+      WITH s1 AS (SELECT anonymous_id AS who, min(event_time) AS t1 FROM ${t} WHERE project_id = ${p} AND ${last(7)} AND event = 'Signup Started' GROUP BY 1),
+           s2 AS (SELECT s1.who, min(e.event_time) AS t2 FROM s1 JOIN ${t} e ON e.project_id = ${p} AND e.anonymous_id = s1.who AND e.event = 'Signup Completed'
+                    AND e.event_time > s1.t1 AND e.event_time <= s1.t1 + interval '1 day' AND e.${last(7)} GROUP BY 1),
+           s3 AS (SELECT s2.who FROM s2 JOIN ${t} e ON e.project_id = ${p} AND e.anonymous_id = s2.who AND e.event = 'Order Completed'
+                    AND e.event_time > s2.t2 AND e.${last(8)} GROUP BY 1)
+      SELECT (SELECT count(*) FROM s1), (SELECT count(*) FROM s2), (SELECT count(*) FROM s3)`),
+    both('sessions_daily_7d', (t) => `
+      SELECT date_trunc('day', event_time) AS day, channel, count(DISTINCT session_id) AS sessions, count(*) AS events
+      FROM ${t} WHERE project_id = ${p} AND ${last(7)} GROUP BY 1, 2`),
+    both('data_quality_hourly_24h', (t) => `
+      SELECT date_trunc('hour', event_time) AS hour, channel, event, count(*) AS volume,
+             avg((user_id IS NULL)::int) AS null_user_share, avg((anonymous_id IS NULL)::int) AS null_anonymous_share
+      FROM ${t} WHERE project_id = ${p} AND ${last(1)} GROUP BY 1, 2, 3`),
+    both('events_30d_by_channel', (t) => `SELECT channel, count(*) FROM ${t} WHERE project_id = ${p} AND ${last(30)} GROUP BY 1`),
+  ];
+}
+
+async function median(pool: pg.Pool, sql: string, runs: number): Promise<number> {
+  await pool.query(sql); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await pool.query(sql);
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return round(times[Math.floor(times.length / 2)] as number);
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+async function load(pool: pg.Pool, projectId: string, events: number, persons: number): Promise<void> {
+  await pool.query(`INSERT INTO braid.projects (project_id, name, settings) VALUES ($1, 'analytics bench', '{}') ON CONFLICT DO NOTHING`, [projectId]);
+  await pool.query(`DELETE FROM braid.canonical_events WHERE project_id = $1`, [projectId]);
+  await pool.query(`SELECT braid.ensure_event_partitions(now() - interval '91 days', now())`);
+  const batch = 1_000_000;
+  for (let start = 0; start < events; start += batch) {
+    await pool.query(
+      `INSERT INTO braid.canonical_events (project_id, event_id, channel, type, event, user_id, anonymous_id, device_key, session_id,
+         event_time, received_at, properties, traits, context, source_stream, source_sequence)
+       SELECT $1, 'e' || i, (ARRAY['web','mobile','backend'])[1 + (i % 3)], 'track',
+              (ARRAY['Page Viewed','Page Viewed','Product Viewed','Signup Started','Signup Completed','Order Completed','Search','Settings Changed'])[1 + (hashint4(i::int) & 7)],
+              CASE WHEN (i % $4) % 5 < 2 THEN 'u' || (i % $4) END, 'a' || (i % $4), 'a:a' || (i % $4),
+              's' || (i % $4) || '-' || ((i / $4) / 4),
+              now() - make_interval(secs => (abs(hashint8(i)) % (90 * 86400))),
+              now(), '{}', '{}', '{}', 'BENCH', i
+       FROM generate_series($2::bigint, $3::bigint) AS i`,
+      [projectId, start + 1, Math.min(events, start + batch), persons],
+    );
+    console.error(`bench: loaded ${Math.min(events, start + batch)} events`);
+  }
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS bench`);
+  await pool.query(`DROP TABLE IF EXISTS bench.canonical_events_flat`);
+  await pool.query(`CREATE TABLE bench.canonical_events_flat AS SELECT * FROM braid.canonical_events WHERE project_id = $1`, [projectId]);
+  for (const cols of ['project_id, event_time', 'project_id, anonymous_id', 'project_id, user_id', 'project_id, channel, device_key, event_time']) {
+    await pool.query(`CREATE INDEX ON bench.canonical_events_flat (${cols})`);
+  }
+  await pool.query(`ANALYZE braid.canonical_events`);
+  await pool.query(`ANALYZE bench.canonical_events_flat`);
+}
