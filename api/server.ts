@@ -13,7 +13,8 @@ import { tokenRoutes } from './routes/tokens';
 
 /** The operator API (and, later, the collector): fastify with braid's routes and error shape. */
 export function buildApi(deps: ApiDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  // Event names (up to 200 characters) travel in schema URLs.
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, maxParamLength: 512 });
   const routes = new RouteTable();
   healthRoutes(routes, deps);
   metricsRoutes(routes, deps);
