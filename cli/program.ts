@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAnalyst } from './commands/analyst';
 import { registerApi } from './commands/api';
 import { registerBench } from './commands/bench';
 import { registerBackfill, registerReplay } from './commands/operations';
@@ -36,6 +37,7 @@ export function createProgram(): Command {
   registerSchema(program);
   registerConsent(program);
   registerErase(program);
+  registerAnalyst(program);
   registerBench(program);
   return program;
 }

@@ -14,3 +14,4 @@ export * from './identity-links';
 export * from './consent';
 export * from './schema-registry';
 export * from './event-ids';
+export * from './analyst-grants';
