@@ -20,6 +20,10 @@ export const rejectedEvents = braid.table(
     /** Set when a replay under fixed rules turned this message into a canonical event. */
     resolvedAt: timestamp({ withTimezone: true }),
     resolvedBy: text(),
+    /** What data-quality reporting needs of a rejection, without its payload: the event's name, time and the rules it broke. */
+    eventName: text(),
+    eventTime: timestamp({ withTimezone: true }),
+    rules: text().array(),
   },
   (t) => [uniqueIndex().on(t.sourceStream, t.sourceSequence), index().on(t.projectId, t.receivedAt)],
 );

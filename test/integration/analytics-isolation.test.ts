@@ -133,7 +133,7 @@ describe('analyst roles and row-level security', () => {
       )
     ).rows.map((r) => r.name);
   // The views that carry raw PII columns, which braid_analyst may not read at all.
-  const PII_VIEWS = ['data_quality', 'rejected_events'];
+  const PII_VIEWS = ['rejected_events'];
   // Every view the story above puts rows into, for both projects.
   const SEEDED = [
     'accounting', 'active_persons_daily', 'active_persons_weekly', 'analyst_grants', 'consent', 'consent_suppressions', 'data_quality',
