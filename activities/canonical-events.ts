@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from '../db/transaction';
 import type { Rejection } from '../rules/decode-message';
 import { transform } from '../rules/transforms';
 import type { Logger } from '../runtime/logger';
@@ -42,20 +43,6 @@ export async function writeDrain(pool: pg.Pool, log: Logger, input: WriteDrainIn
   }
 }
 
-async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 export async function writeInTransaction(client: pg.PoolClient, input: WriteDrainInput, target: WriteTarget, refused: Rejection[]): Promise<DrainResult> {
   const refusedIds = new Set(refused.map((r) => r.messageId));

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from './transaction';
 import {
   components,
   decideLink,
@@ -161,20 +162,6 @@ export async function personsOf(client: Queryable, projectId: string, refs: read
   return new Map(res.rows.map((r) => [`${r.kind}:${r.id}`, r.person_id]));
 }
 
-async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 export type MergeOutcome = { kind: 'merged'; mergeId: string; personId: string } | { kind: 'unknown_person'; personId: string } | { kind: 'same_person' };
 

@@ -1,5 +1,6 @@
 import { millis, type ConsumerMessages, type JetStreamClient, type JsMsg } from 'nats';
 import type pg from 'pg';
+import { inTransaction } from '../db/transaction';
 import { insertReceipts, type Receipt } from '../activities/receipts';
 import { insertRejections } from '../activities/rejected-events';
 import { decodeMessage, type Rejection } from '../rules/decode-message';
@@ -194,18 +195,10 @@ export class IngestConsumer {
   }
 
   private async recordReceiptsAndRejections(receipts: Receipt[], rejections: Rejection[]): Promise<void> {
-    const client = await this.deps.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.deps.pool, async (client) => {
       await insertReceipts(client, receipts);
       await insertRejections(client, rejections);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** Starts hand-offs for ready groups while there is room in flight. */

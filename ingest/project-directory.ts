@@ -1,7 +1,7 @@
 import type pg from 'pg';
+import { projectRules } from '../db/project-rules';
 import { listProjects, type ProjectRecord } from '../db/projects';
 import type { ProjectRules } from '../rules/decode-message';
-import { DEFAULT_TRACKING_PLAN } from '../rules/tracking-plan';
 import { SchemaRegistryCache } from './schema-registry-cache';
 
 const CLOCK_MARGIN_MS = 2_000;
@@ -69,12 +69,5 @@ export class ProjectDirectory {
 }
 
 function toView(p: ProjectRecord): ProjectView {
-  return {
-    projectId: p.projectId,
-    channels: p.settings.channels,
-    skewToleranceSeconds: p.settings.skewToleranceSeconds,
-    namingConvention: p.settings.namingConvention,
-    trackingPlan: { ...DEFAULT_TRACKING_PLAN, ...p.settings.trackingPlan },
-    sessionTimeoutMs: p.settings.sessionTimeoutMinutes * 60_000,
-  };
+  return { ...projectRules(p), sessionTimeoutMs: p.settings.sessionTimeoutMinutes * 60_000 };
 }

@@ -3,6 +3,7 @@ import type { CreateBackfill } from '../../contracts/operations';
 import type { OperationRecord } from '../../db/operations';
 import { setOperationTotal } from '../../db/operations';
 import { getProject } from '../../db/projects';
+import { projectRules } from '../../db/project-rules';
 import { loadRegistrySnapshot } from '../../db/schema-registry';
 import { decodeMessage, type Rejection } from '../../rules/decode-message';
 import type { PreparedEvent } from '../../rules/prepared-event';
@@ -52,14 +53,7 @@ export async function processBackfillChunk(
   } catch (error) {
     throw inputError(`cannot read ${params.source}: ${(error as Error).message}`);
   }
-  const rules = {
-    projectId: project.projectId,
-    channels: project.settings.channels,
-    skewToleranceSeconds: project.settings.skewToleranceSeconds,
-    namingConvention: project.settings.namingConvention,
-    trackingPlan: project.settings.trackingPlan,
-    registry: await loadRegistrySnapshot(deps.pool, project.projectId),
-  };
+  const rules = projectRules(project, await loadRegistrySnapshot(deps.pool, project.projectId));
   const stream = backfillStream(op.id);
   const fallbackReceivedAt = op.createdAt.getTime();
   const accepted: PreparedEvent[] = [];

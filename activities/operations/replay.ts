@@ -4,6 +4,7 @@ import type { CreateReplay } from '../../contracts/operations';
 import type { OperationRecord } from '../../db/operations';
 import { setOperationTotal } from '../../db/operations';
 import { getProject } from '../../db/projects';
+import { projectRules } from '../../db/project-rules';
 import { loadRegistrySnapshot } from '../../db/schema-registry';
 import { RAW_STREAM } from '../../ingest/raw-stream';
 import { receivedAtMs } from '../../ingest/received-at';
@@ -67,14 +68,7 @@ export async function processReplayChunk(
   const position = last ? last.info.streamSequence : op.position;
   if (last && last.info.pending === 0) reachedEnd = true;
 
-  const rules = {
-    projectId: project.projectId,
-    channels: project.settings.channels,
-    skewToleranceSeconds: project.settings.skewToleranceSeconds,
-    namingConvention: project.settings.namingConvention,
-    trackingPlan: project.settings.trackingPlan,
-    registry: await loadRegistrySnapshot(deps.pool, project.projectId),
-  };
+  const rules = projectRules(project, await loadRegistrySnapshot(deps.pool, project.projectId));
   const delta: Record<string, number> = { read: 0, written: 0, unchanged: 0, rejected: 0, duplicates: 0, resolved: 0, skipped: 0 };
   const accepted: PreparedEvent[] = [];
   for (const m of inRange) {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from '../../db/transaction';
 
 /** `sandbox_<replayId>`: a plain identifier, since operation ids match ^[a-z0-9_]{1,40}$. */
 export function sandboxSchema(replayId: string): string {
@@ -13,9 +14,7 @@ export function sandboxSchema(replayId: string): string {
  */
 export async function createSandbox(pool: pg.Pool, replayId: string): Promise<string> {
   const schema = sandboxSchema(replayId);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     for (const table of ['canonical_events', 'event_ids', 'lineage', 'sessions']) {
       await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.${table} (LIKE braid.${table} INCLUDING ALL)`);
@@ -28,12 +27,6 @@ export async function createSandbox(pool: pg.Pool, replayId: string): Promise<st
       FROM ${schema}.canonical_events e
       LEFT JOIN braid.identities u ON u.project_id = e.project_id AND u.kind = 'user' AND u.id = e.user_id
       LEFT JOIN braid.identities a ON a.project_id = e.project_id AND a.kind = 'anonymous' AND a.id = e.anonymous_id`);
-    await client.query('COMMIT');
     return schema;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

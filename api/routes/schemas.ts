@@ -1,7 +1,8 @@
 import { checkEventsBody, eventKeyProblem, pushSchemaBody, type CheckProblem, type CheckResult } from '../../contracts/schemas';
+import { projectRules } from '../../db/project-rules';
 import { getProject, type ProjectRecord } from '../../db/projects';
 import { getSchemaVersion, listCurrentSchemas, listSchemaVersions, loadRegistrySnapshot, pushSchema, schemaChangelog } from '../../db/schema-registry';
-import { decodeMessage, type ProjectRules } from '../../rules/decode-message';
+import { decodeMessage } from '../../rules/decode-message';
 import { probableDuplicates } from '../../rules/event-name-key';
 import { schemaTargetOf } from '../../rules/schema-snapshot';
 import type { ApiDeps } from '../deps';
@@ -139,14 +140,7 @@ export function schemaRoutes(routes: RouteTable, deps: ApiDeps): void {
       if (!project.settings.channels.includes(channel)) {
         throw new ApiError(400, 'unknown_channel', `channel ${channel} is not registered on project ${project.projectId}`);
       }
-      const rules: ProjectRules = {
-        projectId: project.projectId,
-        channels: project.settings.channels,
-        skewToleranceSeconds: project.settings.skewToleranceSeconds,
-        namingConvention: project.settings.namingConvention,
-        trackingPlan: project.settings.trackingPlan,
-        registry: await loadRegistrySnapshot(deps.pool, project.projectId),
-      };
+      const rules = projectRules(project, await loadRegistrySnapshot(deps.pool, project.projectId));
       const lines = body.ndjson !== undefined ? splitLines(body.ndjson) : (body.events ?? []).map((e) => JSON.stringify(e) ?? 'undefined');
       const result: CheckResult = { projectId: project.projectId, channel, checked: 0, passed: 0, flagged: 0, rejected: 0, problems: [] };
       const now = Date.now();

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type pg from 'pg';
+import { inTransaction as inOneTransaction } from '../../db/transaction';
 import { PROJECT_ID_PATTERN } from '../../contracts/envelope';
 import { createPool } from '../../db/client';
 import { commandContext } from '../process';
@@ -50,18 +51,11 @@ function checkArguments(role: string, projectId: string): void {
 }
 
 async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
   try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
+    return await inOneTransaction(pool, work);
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
     if ((error as { code?: string }).code === '42P01') throw new AnalystGrantError('braid.analyst_grants does not exist: run `braid migrate` first');
     throw error;
-  } finally {
-    client.release();
   }
 }
 
