@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { ApiDeps } from './deps';
 import { errorBody, handleError } from './errors';
 import { RouteTable } from './route-table';
+import { collectorRoutes } from './routes/collector';
 import { consentRoutes } from './routes/consent';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
@@ -11,7 +12,7 @@ import { projectRoutes } from './routes/projects';
 import { schemaRoutes } from './routes/schemas';
 import { tokenRoutes } from './routes/tokens';
 
-/** The operator API (and, later, the collector): fastify with braid's routes and error shape. */
+/** The operator API and the HTTP collector (`/v1/*`): fastify with braid's routes and error shape. */
 export function buildApi(deps: ApiDeps): FastifyInstance {
   // Event names (up to 200 characters) travel in schema URLs.
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, maxParamLength: 512 });
@@ -25,6 +26,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   schemaRoutes(routes, deps);
   consentRoutes(routes, deps);
   routes.register(app, deps.pool);
+  collectorRoutes(app, deps);
   const openapi = routes.openapi();
   app.get('/api/openapi.json', async () => openapi);
   app.setErrorHandler(handleError);
