@@ -9,6 +9,7 @@ import { preparePostgres, prepareNats } from '../../runtime/platform';
 import { resolveTemporalBinary, startDevServer, type DevServer } from '../../runtime/services/temporal';
 import { WORKFLOWS_PATH } from '../../workers/braid-worker';
 import pg from 'pg';
+import { natsServerInstalled, PrivateNatsServer } from './nats-server';
 import { newTestDatabaseName, testEnv } from './test-env';
 
 declare module 'vitest' {
@@ -27,6 +28,13 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const env = testEnv(newTestDatabaseName());
+  // A nats-server of the run's own when one is installed (and NATS_URL is not set): test traffic
+  // never mixes with the BRAID_RAW of a braid running on this machine, and ends with the run.
+  const privateNats = !process.env.NATS_URL && natsServerInstalled() ? new PrivateNatsServer() : null;
+  if (privateNats) {
+    await privateNats.start();
+    env.NATS_URL = privateNats.url;
+  }
   Object.assign(process.env, env);
   const config = loadConfig();
   const log = createLogger('warn', 'braid-test');
@@ -51,6 +59,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('testEnv', env);
   return async () => {
     await devServer?.stop();
+    await privateNats?.stop();
     await dropDatabase(config.DATABASE_URL);
   };
 }

@@ -6,8 +6,12 @@ import { join } from 'node:path';
 
 const CANDIDATES = [process.env.BRAID_TEST_NATS_SERVER, '/usr/sbin/nats-server', '/usr/local/bin/nats-server', '/usr/bin/nats-server'];
 
+export function natsServerInstalled(): boolean {
+  return CANDIDATES.some((c) => Boolean(c) && existsSync(c as string));
+}
+
 /**
- * A private nats-server with JetStream for one test file, on its own port and
+ * A private nats-server with JetStream for one test file (or one test run), on its own port and
  * store directory, so a test can kill and restart it without touching the
  * shared NATS other tests use. A restart keeps the port and the store, as a
  * real server restart does.
