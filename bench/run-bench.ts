@@ -11,6 +11,7 @@ import { loadConfig, parseDuration } from '../runtime/config';
 import { createLogger } from '../runtime/logger';
 import { repoRoot } from '../runtime/paths';
 import { prepareNats, preparePostgres } from '../runtime/platform';
+import { startPrivateNats } from '../runtime/services/nats';
 import { resolveTemporalBinary, startDevServer } from '../runtime/services/temporal';
 import { buildWorkload, type WorkloadShape } from './workload';
 
@@ -53,8 +54,11 @@ export async function runBench(): Promise<void> {
   const benchDb = new URL(loadConfig().DATABASE_URL);
   benchDb.pathname = '/braid_bench';
   process.env.DATABASE_URL = benchDb.toString();
-  const config = loadConfig();
   const log = createLogger('warn', 'braid-bench');
+  // Its own nats-server when one is installed: bench traffic stays out of this machine's BRAID_RAW.
+  const privateNats = process.env.NATS_URL ? null : await startPrivateNats(log);
+  if (privateNats) process.env.NATS_URL = privateNats.url;
+  const config = loadConfig();
   const pool = await preparePostgres(config, log);
   const nats = await prepareNats(config, log, 'braid-bench');
   const stateDir = mkdtempSync(join(tmpdir(), 'braid-bench-'));
@@ -76,6 +80,7 @@ export async function runBench(): Promise<void> {
     await connection.close();
     await server.stop();
     await nats.nc.close();
+    await privateNats?.stop();
     await pool.end();
     rmSync(stateDir, { recursive: true, force: true });
   }

@@ -1,4 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import type { Logger } from '../logger';
@@ -27,4 +29,36 @@ export async function ensureNats(natsUrl: string, log: Logger): Promise<void> {
 
 export function connectNats(natsUrl: string, name: string): Promise<NatsConnection> {
   return connect({ servers: natsUrl.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+}
+
+export interface PrivateNats {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A nats-server with JetStream of one's own, on a free port with a temporary
+ * store (the benchmark uses one, so its traffic never reaches the BRAID_RAW a
+ * braid on this machine reads). Null when nats-server is not installed.
+ */
+export async function startPrivateNats(log: Logger): Promise<PrivateNats | null> {
+  const server = findExecutable(['nats-server', '/usr/sbin/nats-server', '/usr/local/bin/nats-server']);
+  if (!server) return null;
+  const { freePort } = await import('./temporal');
+  const port = await freePort();
+  const storeDir = mkdtempSync(join(tmpdir(), 'braid-nats-'));
+  const child = spawn(server, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });
+  await waitFor(`a private nats-server on ${port}`, () => isListening('127.0.0.1', port), 15_000);
+  log.info({ port }, 'started a private nats-server');
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => {
+          rmSync(storeDir, { recursive: true, force: true });
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
 }
