@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 
 /** Whether something accepts TCP connections on host:port. */
 export function isListening(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
@@ -46,4 +46,17 @@ export function findExecutable(candidates: string[]): string | null {
 export function startDetached(command: string, args: string[]): void {
   const child = spawn(command, args, { detached: true, stdio: 'ignore', env: process.env });
   child.unref();
+}
+
+/** A TCP port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import type { Logger } from '../logger';
 import { cacheDir } from '../paths';
-import { findExecutable, isListening, isLocalHost, startDetached, waitFor } from './local-process';
+import { findExecutable, freePort, isListening, isLocalHost, startDetached, waitFor } from './local-process';
 
 /**
  * Makes NATS_URL usable: when the local server is down, starts nats-server
@@ -44,7 +44,6 @@ export interface PrivateNats {
 export async function startPrivateNats(log: Logger): Promise<PrivateNats | null> {
   const server = findExecutable(['nats-server', '/usr/sbin/nats-server', '/usr/local/bin/nats-server']);
   if (!server) return null;
-  const { freePort } = await import('./temporal');
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), 'braid-nats-'));
   const child = spawn(server, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });

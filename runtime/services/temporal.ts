@@ -1,11 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Logger } from '../logger';
 import { cacheDir } from '../paths';
-import { findExecutable, isListening, waitFor } from './local-process';
+import { findExecutable, freePort, isListening, waitFor } from './local-process';
+
+export { freePort };
 
 /** The official Temporal CLI; v1.5.1 is the newest tag whose go.mod `go install` accepts. */
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
@@ -153,16 +154,4 @@ export async function isTemporalReady(address: string, namespace: string): Promi
 function splitAddress(address: string): [string, number] {
   const idx = address.lastIndexOf(':');
   return [address.slice(0, idx) || '127.0.0.1', Number(address.slice(idx + 1) || 7233)];
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
 }
