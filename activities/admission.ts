@@ -110,7 +110,27 @@ function idsOf(d: CanonicalDraft): string[] {
   return ids;
 }
 
+/** Project settings and keys, reused for a few seconds: every drain needs them, they rarely change. */
+const PROJECT_CACHE_MS = 5_000;
+const projectCache = new Map<string, { context: ProjectContext; loadedAt: number }>();
+
 async function loadProjects(client: pg.PoolClient, projectIds: string[]): Promise<Map<string, ProjectContext>> {
+  const now = Date.now();
+  const fresh = new Map<string, ProjectContext>();
+  for (const id of projectIds) {
+    const cached = projectCache.get(id);
+    if (cached && now - cached.loadedAt < PROJECT_CACHE_MS) fresh.set(id, cached.context);
+  }
+  const missing = projectIds.filter((id) => !fresh.has(id));
+  if (missing.length === 0) return fresh;
+  for (const [id, context] of await queryProjects(client, missing)) {
+    projectCache.set(id, { context, loadedAt: now });
+    fresh.set(id, context);
+  }
+  return fresh;
+}
+
+async function queryProjects(client: pg.PoolClient, projectIds: string[]): Promise<Map<string, ProjectContext>> {
   await client.query(
     `INSERT INTO braid.project_secrets (project_id, pii_key) SELECT p, k FROM unnest($1::text[], $2::bytea[]) AS x(p, k) ON CONFLICT DO NOTHING`,
     [projectIds, projectIds.map(() => randomBytes(32))],
