@@ -29,6 +29,7 @@ export async function runAnalyticsBench(): Promise<void> {
       console.error(`bench: loading ${events} events for ${persons} persons over 90 days (once; kept in braid_bench_analytics)…`);
       await load(pool, projectId, events, persons);
     }
+    await ensureIdentities(pool, projectId, persons);
     const to = await pool.query<{ t: Date }>(`SELECT max(event_time) AS t FROM braid.canonical_events WHERE project_id = $1`, [projectId]);
     const end = to.rows[0]!.t.toISOString();
     const queries = benchQueries(projectId, end);
@@ -63,6 +64,19 @@ function benchQueries(projectId: string, end: string): BenchQuery[] {
     unpartitioned: sql('bench.canonical_events_flat'),
   });
   return [
+    {
+      // braid's own funnel function (persons after stitching, exact chains) against the hand-written baseline
+      name: 'braid_funnel_function_7d',
+      partitioned: `SELECT * FROM analytics.funnel(${p}, ARRAY['Signup Started', 'Signup Completed', 'Order Completed'],
+        '${end}'::timestamptz - interval '7 days', '${end}'::timestamptz, interval '1 day')`,
+      unpartitioned: `
+      WITH s1 AS (SELECT anonymous_id AS who, min(event_time) AS t1 FROM bench.canonical_events_flat WHERE project_id = ${p} AND ${last(7)} AND event = 'Signup Started' GROUP BY 1),
+           s2 AS (SELECT s1.who, min(e.event_time) AS t2 FROM s1 JOIN bench.canonical_events_flat e ON e.project_id = ${p} AND e.anonymous_id = s1.who AND e.event = 'Signup Completed'
+                    AND e.event_time > s1.t1 AND e.event_time <= s1.t1 + interval '1 day' GROUP BY 1),
+           s3 AS (SELECT s2.who FROM s2 JOIN bench.canonical_events_flat e ON e.project_id = ${p} AND e.anonymous_id = s2.who AND e.event = 'Order Completed'
+                    AND e.event_time > s2.t2 GROUP BY 1)
+      SELECT (SELECT count(*) FROM s1), (SELECT count(*) FROM s2), (SELECT count(*) FROM s3)`,
+    },
     both('funnel_7d', (t) => `
       WITH s1 AS (SELECT anonymous_id AS who, min(event_time) AS t1 FROM ${t} WHERE project_id = ${p} AND ${last(7)} AND event = 'Signup Started' GROUP BY 1),
            s2 AS (SELECT s1.who, min(e.event_time) AS t2 FROM s1 JOIN ${t} e ON e.project_id = ${p} AND e.anonymous_id = s1.who AND e.event = 'Signup Completed'
@@ -94,6 +108,19 @@ async function median(pool: pg.Pool, sql: string, runs: number): Promise<number>
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
+
+/** One person per anonymous id, so analytics.events resolves person_id as the pipeline would. */
+async function ensureIdentities(pool: pg.Pool, projectId: string, persons: number): Promise<void> {
+  const have = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM braid.identities WHERE project_id = $1`, [projectId]);
+  if ((have.rows[0]?.n ?? 0) === persons) return;
+  await pool.query(`DELETE FROM braid.identities WHERE project_id = $1`, [projectId]);
+  await pool.query(
+    `INSERT INTO braid.identities (project_id, kind, id, person_id)
+     SELECT $1, 'anonymous', 'a' || i, 'p_' || i FROM generate_series(0, $2::int - 1) AS i`,
+    [projectId, persons],
+  );
+  await pool.query('ANALYZE braid.identities');
+}
 
 async function load(pool: pg.Pool, projectId: string, events: number, persons: number): Promise<void> {
   await pool.query(`INSERT INTO braid.projects (project_id, name, settings) VALUES ($1, 'analytics bench', '{}') ON CONFLICT DO NOTHING`, [projectId]);
