@@ -47,8 +47,10 @@ export async function replaceCanonical(
   const missing = unique.filter((e) => !sources.has(e.messageId));
 
   const withTransforms = (e: CanonicalDraft) => ({ ...e, sessionId: null, transforms: [...e.transforms, transform('sessionize')] });
-  const previousDevices = await devicesOf(client, sameSource);
+  const previousDevice = await devicesOf(client, sameSource);
   const updated = await updateChanged(client, sameSource.map(withTransforms));
+  // Only the devices whose rows changed (before and after) need their sessions rebuilt.
+  const previousDevices = [...updated].flatMap((id) => (previousDevice.has(id) ? [previousDevice.get(id) as SessionScope] : []));
 
   const rejectedBefore = await rejectedSources(client, missing);
   const toInsert = missing.filter((e) => options.includeRejected || !rejectedBefore.has(sourceKey(e)));
@@ -98,13 +100,14 @@ async function updateChanged(client: pg.PoolClient, events: SessionedDraft[]): P
   return new Set(res.rows.map((r) => r.event_id));
 }
 
-async function devicesOf(client: pg.PoolClient, events: CanonicalDraft[]): Promise<SessionScope[]> {
-  if (events.length === 0) return [];
-  const res = await client.query<{ project_id: string; channel: string; device_key: string }>(
-    `SELECT DISTINCT project_id, channel, device_key FROM braid.canonical_events WHERE project_id = $1 AND event_id = ANY($2::text[])`,
+/** The device each event's stored row belongs to now. */
+async function devicesOf(client: pg.PoolClient, events: CanonicalDraft[]): Promise<Map<string, SessionScope>> {
+  if (events.length === 0) return new Map();
+  const res = await client.query<{ event_id: string; project_id: string; channel: string; device_key: string }>(
+    `SELECT event_id, project_id, channel, device_key FROM braid.canonical_events WHERE project_id = $1 AND event_id = ANY($2::text[])`,
     [events[0]!.projectId, events.map((e) => e.messageId)],
   );
-  return res.rows.map((r) => ({ projectId: r.project_id, channel: r.channel, deviceKey: r.device_key }));
+  return new Map(res.rows.map((r) => [r.event_id, { projectId: r.project_id, channel: r.channel, deviceKey: r.device_key }]));
 }
 
 const sourceKey = (e: { source: { stream: string; sequence: number } }) => `${e.source.stream}#${e.source.sequence}`;

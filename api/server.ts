@@ -15,7 +15,7 @@ import { tokenRoutes } from './routes/tokens';
 /** The operator API and the HTTP collector (`/v1/*`): fastify with braid's routes and error shape. */
 export function buildApi(deps: ApiDeps): FastifyInstance {
   // Event names (up to 200 characters) travel in schema URLs.
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, maxParamLength: 512 });
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 512 } });
   const routes = new RouteTable();
   healthRoutes(routes, deps);
   metricsRoutes(routes, deps);

@@ -13,7 +13,8 @@ let runtimeInstalled = false;
 export function installTemporalRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // braid's commands own SIGINT/SIGTERM (they stop ingest and the API too), so the SDK installs no handlers.
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
 }
 
 export interface BraidWorkerOptions {
