@@ -28,3 +28,14 @@ export function onShutdown(cleanup: () => Promise<void>): void {
   process.on('SIGINT', () => handler('SIGINT'));
   process.on('SIGTERM', () => handler('SIGTERM'));
 }
+
+/** Runs every stop step in order; a failing step is logged and the next ones still run. */
+export async function stopInOrder(log: Logger, steps: (() => Promise<unknown>)[]): Promise<void> {
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      log.warn({ err: error }, 'a shutdown step failed; going on with the rest');
+    }
+  }
+}

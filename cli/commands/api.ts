@@ -10,7 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { NatsConnection } from 'nats';
 import type pg from 'pg';
 import { adminTokenFile } from '../api-client';
-import { commandContext, onShutdown } from '../process';
+import { commandContext, onShutdown, stopInOrder } from '../process';
 
 /**
  * Starts the HTTP API; on a first start without BRAID_ADMIN_TOKEN it creates
@@ -42,12 +42,14 @@ export function registerApi(program: Command): void {
       const temporal = await prepareTemporal(config, log);
       const app = await startApiServer({ config, log, pool, nc: nats.nc, temporal: temporal.client });
       console.error(`braid: api running on http://127.0.0.1:${config.BRAID_HTTP_PORT} (OpenAPI at /api/openapi.json)`);
-      onShutdown(async () => {
-        await app.close();
-        await nats.nc.drain();
-        await temporal.connection.close();
-        await temporal.devServer?.stop();
-        await pool.end();
-      });
+      onShutdown(() =>
+        stopInOrder(log, [
+          () => app.close(),
+          () => nats.nc.drain(),
+          () => temporal.connection.close(),
+          async () => temporal.devServer?.stop(),
+          () => pool.end(),
+        ]),
+      );
     });
 }

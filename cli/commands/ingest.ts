@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { TemporalSessionSink } from '../../ingest/session-sink';
 import { startIngest } from '../../ingest/start-ingest';
 import { prepareNats, preparePostgres, prepareTemporal } from '../../runtime/platform';
-import { commandContext, onShutdown } from '../process';
+import { commandContext, onShutdown, stopInOrder } from '../process';
 
 export function registerIngest(program: Command): void {
   program
@@ -16,12 +16,14 @@ export function registerIngest(program: Command): void {
       const sink = new TemporalSessionSink(temporal.client, config.BRAID_TASK_QUEUE, config.BRAID_SESSION_IDLE);
       const consumer = await startIngest({ config, log, pool, js: nats.js, sink });
       console.error(`braid: ingest running (consumer ${config.BRAID_INGEST_DURABLE} on ${config.BRAID_INGEST_FILTER})`);
-      onShutdown(async () => {
-        await consumer.stop();
-        await nats.nc.drain();
-        await temporal.connection.close();
-        await temporal.devServer?.stop();
-        await pool.end();
-      });
+      onShutdown(() =>
+        stopInOrder(log, [
+          () => consumer.stop(),
+          () => nats.nc.drain(),
+          () => temporal.connection.close(),
+          async () => temporal.devServer?.stop(),
+          () => pool.end(),
+        ]),
+      );
     });
 }

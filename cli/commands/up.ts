@@ -4,7 +4,7 @@ import { startIngest } from '../../ingest/start-ingest';
 import { prepareNats, preparePostgres, prepareTemporal } from '../../runtime/platform';
 import { createBraidWorker } from '../../workers/braid-worker';
 import { startMaintenance } from '../../workers/maintenance';
-import { commandContext, onShutdown } from '../process';
+import { commandContext, onShutdown, stopInOrder } from '../process';
 import { startApiServer } from './api';
 import { runDemo } from './demo';
 
@@ -36,18 +36,22 @@ export function registerUp(program: Command): void {
       const api = await startApiServer({ config, log, pool, nc: nats.nc, temporal: temporal.client });
       console.error(`braid: up — API http://127.0.0.1:${config.BRAID_HTTP_PORT}, Postgres ${redact(config.DATABASE_URL)}, NATS ${config.NATS_URL}, Temporal ${temporal.address}${temporal.devServer ? ' (dev server, UI http://127.0.0.1:8233)' : ''}`);
 
-      const shutdown = async () => {
-        stopMaintenance();
-        await api.close();
-        await consumer.stop();
-        worker.shutdown();
-        await workerRun;
-        await connection.close();
-        await nats.nc.drain();
-        await temporal.connection.close();
-        await temporal.devServer?.stop();
-        await pool.end();
-      };
+      // Every step runs even if one before it fails, so the dev server never outlives braid up.
+      const shutdown = () =>
+        stopInOrder(log, [
+          async () => stopMaintenance(),
+          () => api.close(),
+          () => consumer.stop(),
+          async () => {
+            worker.shutdown();
+            await workerRun;
+          },
+          () => connection.close(),
+          () => nats.nc.drain(),
+          () => temporal.connection.close(),
+          async () => temporal.devServer?.stop(),
+          () => pool.end(),
+        ]);
       onShutdown(shutdown);
       if (opts.demo) {
         await runDemo(pool, nats.nc);
