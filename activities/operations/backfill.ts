@@ -14,7 +14,7 @@ import { ensurePartitionsFor } from '../partitions';
 import { insertReceipts } from '../receipts';
 import { insertRejections } from '../rejected-events';
 import { checkSource, countLines, readLines } from './line-source';
-import { inputError, type ChunkOutcome, type OperationDeps } from './index';
+import { inputError, type ChunkOutcome, type OperationDeps } from './chunk';
 
 
 export function backfillStream(operationId: string): string {

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { OperationRecord } from '../../db/operations';
 import { subjectHash } from '../../db/secrets';
 import { RAW_STREAM } from '../../ingest/raw-stream';
-import type { ChunkOutcome, OperationDeps } from './index';
+import type { ChunkOutcome, OperationDeps } from './chunk';
 
 export const ERASURE_MODES = ['suppress', 'suppress_and_delete', 'delete', 'unsuppress'] as const;
 export type ErasureMode = (typeof ERASURE_MODES)[number];

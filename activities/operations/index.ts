@@ -1,40 +1,13 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { NatsConnection } from 'nats';
+import { Context } from '@temporalio/activity';
+import { inputError, type ChunkResult, type OperationDeps } from './chunk';
 import type pg from 'pg';
 import type { OperationStatus } from '../../contracts/operations';
 import { advanceOperation, getOperation, lockOperation, setOperationStatus, type OperationRecord } from '../../db/operations';
-import type { Logger } from '../../runtime/logger';
 import { processBackfillChunk, prepareBackfill } from './backfill';
 import { prepareErasure, processErasureChunk } from './erasure';
 import { prepareReplay, processReplayChunk } from './replay';
 
-export const OPERATION_INPUT_ERROR = 'OperationInputError';
-
-export interface OperationDeps {
-  pool: pg.Pool;
-  nc: NatsConnection;
-  log: Logger;
-  /** Messages or lines per chunk: one transaction and one checkpoint each. */
-  chunkSize: number;
-}
-
-export interface ChunkResult {
-  position: number;
-  done: boolean;
-}
-
-/** What a chunk did: the new checkpoint, the counts to add, whether the work is complete. */
-export interface ChunkOutcome {
-  position: number;
-  cursor?: Record<string, unknown>;
-  delta: Record<string, number>;
-  done: boolean;
-}
-
-/** A problem with what the operator asked for (a missing file, an unknown project): retrying cannot help. */
-export function inputError(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, OPERATION_INPUT_ERROR);
-}
+export { OPERATION_INPUT_ERROR, inputError, type ChunkOutcome, type ChunkResult, type OperationDeps } from './chunk';
 
 /**
  * Activities of replays and backfills. Each chunk runs in one Postgres

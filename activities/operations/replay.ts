@@ -16,7 +16,7 @@ import { ensurePartitionsFor } from '../partitions';
 import type { CanonicalDraft } from '../canonical-events.types';
 import { replaceCanonical } from '../replay-writes';
 import { createSandbox, sandboxSchema } from './sandbox';
-import { inputError, type ChunkOutcome, type OperationDeps } from './index';
+import { inputError, type ChunkOutcome, type OperationDeps } from './chunk';
 
 
 const STAMP_MARGIN_MS = 60_000;

@@ -1,0 +1,34 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { NatsConnection } from 'nats';
+import type pg from 'pg';
+import type { Logger } from '../../runtime/logger';
+
+/** What replay, backfill and erasure chunks share: their dependencies, their outcome, their input errors. */
+export const OPERATION_INPUT_ERROR = 'OperationInputError';
+
+export interface OperationDeps {
+  pool: pg.Pool;
+  nc: NatsConnection;
+  log: Logger;
+  /** Messages or lines per chunk: one transaction and one checkpoint each. */
+  chunkSize: number;
+}
+
+export interface ChunkResult {
+  position: number;
+  done: boolean;
+}
+
+/** What a chunk did: the new checkpoint, the counts to add, whether the work is complete. */
+export interface ChunkOutcome {
+  position: number;
+  cursor?: Record<string, unknown>;
+  delta: Record<string, number>;
+  done: boolean;
+}
+
+/** A problem with what the operator asked for (a missing file, an unknown project): retrying cannot help. */
+export function inputError(message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, OPERATION_INPUT_ERROR);
+}
+
