@@ -3,8 +3,6 @@ import type { CreateBackfill } from '../../contracts/operations';
 import type { OperationRecord } from '../../db/operations';
 import { setOperationTotal } from '../../db/operations';
 import { getProject } from '../../db/projects';
-import { projectRules } from '../../db/project-rules';
-import { loadRegistrySnapshot } from '../../db/schema-registry';
 import { decodeMessage, type Rejection } from '../../rules/decode-message';
 import type { PreparedEvent } from '../../rules/prepared-event';
 import { deviceKey } from '../../rules/session-key';
@@ -14,7 +12,7 @@ import { ensurePartitionsFor } from '../partitions';
 import { insertReceipts } from '../receipts';
 import { insertRejections } from '../rejected-events';
 import { checkSource, countLines, readLines } from './line-source';
-import { inputError, type ChunkOutcome, type OperationDeps } from './chunk';
+import { inputError, requireProjectRules, type ChunkOutcome, type OperationDeps } from './chunk';
 
 
 export function backfillStream(operationId: string): string {
@@ -44,8 +42,7 @@ export async function processBackfillChunk(
   run: { workflowId: string; runId: string },
 ): Promise<ChunkOutcome> {
   const params = op.params as unknown as CreateBackfill;
-  const project = await getProject(deps.pool, op.projectId);
-  if (!project) throw inputError(`project ${op.projectId} does not exist`);
+  const { project, rules } = await requireProjectRules(deps, op.projectId);
   const byteOffset = typeof op.cursor.byteOffset === 'number' ? op.cursor.byteOffset : null;
   let batch;
   try {
@@ -53,7 +50,6 @@ export async function processBackfillChunk(
   } catch (error) {
     throw inputError(`cannot read ${params.source}: ${(error as Error).message}`);
   }
-  const rules = projectRules(project, await loadRegistrySnapshot(deps.pool, project.projectId));
   const stream = backfillStream(op.id);
   const fallbackReceivedAt = op.createdAt.getTime();
   const accepted: PreparedEvent[] = [];

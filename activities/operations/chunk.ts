@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { NatsConnection } from 'nats';
 import type pg from 'pg';
+import { loadProjectRules } from '../../db/project-rules';
 import type { Logger } from '../../runtime/logger';
 
 /** What replay, backfill and erasure chunks share: their dependencies, their outcome, their input errors. */
@@ -32,3 +33,10 @@ export function inputError(message: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, OPERATION_INPUT_ERROR);
 }
 
+
+/** The operation's project and its decoding rules with today's schema registry; an input error when the project is gone. */
+export async function requireProjectRules(deps: OperationDeps, projectId: string) {
+  const loaded = await loadProjectRules(deps.pool, projectId);
+  if (!loaded) throw inputError(`project ${projectId} does not exist`);
+  return loaded;
+}

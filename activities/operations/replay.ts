@@ -4,8 +4,6 @@ import type { CreateReplay } from '../../contracts/operations';
 import type { OperationRecord } from '../../db/operations';
 import { setOperationTotal } from '../../db/operations';
 import { getProject } from '../../db/projects';
-import { projectRules } from '../../db/project-rules';
-import { loadRegistrySnapshot } from '../../db/schema-registry';
 import { RAW_STREAM } from '../../ingest/raw-stream';
 import { receivedAtMs } from '../../ingest/received-at';
 import { decodeMessage } from '../../rules/decode-message';
@@ -16,7 +14,7 @@ import { ensurePartitionsFor } from '../partitions';
 import type { CanonicalDraft } from '../canonical-events.types';
 import { replaceCanonical } from '../replay-writes';
 import { createSandbox, sandboxSchema } from './sandbox';
-import { inputError, type ChunkOutcome, type OperationDeps } from './chunk';
+import { inputError, requireProjectRules, type ChunkOutcome, type OperationDeps } from './chunk';
 
 
 const STAMP_MARGIN_MS = 60_000;
@@ -47,8 +45,7 @@ export async function processReplayChunk(
   run: { workflowId: string; runId: string },
 ): Promise<ChunkOutcome> {
   const params = op.params as unknown as CreateReplay;
-  const project = await getProject(deps.pool, op.projectId);
-  if (!project) throw inputError(`project ${op.projectId} does not exist`);
+  const { project, rules } = await requireProjectRules(deps, op.projectId);
   const fromMs = Date.parse(params.from);
   const toMs = Date.parse(params.to);
 
@@ -68,7 +65,6 @@ export async function processReplayChunk(
   const position = last ? last.info.streamSequence : op.position;
   if (last && last.info.pending === 0) reachedEnd = true;
 
-  const rules = projectRules(project, await loadRegistrySnapshot(deps.pool, project.projectId));
   const delta: Record<string, number> = { read: 0, written: 0, unchanged: 0, rejected: 0, duplicates: 0, resolved: 0, skipped: 0 };
   const accepted: PreparedEvent[] = [];
   for (const m of inRange) {
