@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CHANNEL_PATTERN, DEFAULT_CHANNELS, PROJECT_ID_PATTERN } from './envelope';
 import { NAMING_CONVENTIONS } from '../rules/naming';
+import { DEFAULT_SESSION_HOSTS } from '../rules/session-key';
 
 const policy = z.enum(['allow', 'flag', 'block']);
 const category = z.string().trim().toLowerCase().pipe(z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'a consent category such as "analytics"'));
@@ -23,6 +24,8 @@ export const projectSettingsSchema = z
       .strict()
       .default({ default: 'analytics', events: {} }),
     sessionTimeoutMinutes: z.number().int().min(1).max(24 * 60).default(30),
+    /** Host workflows that carry the project's device actors (BRAID_SESSION_HOSTING=hosted). */
+    sessionHosts: z.number().int().min(1).max(256).default(DEFAULT_SESSION_HOSTS),
     /** Keep canonical events this many days of event time; unset keeps them for ever. */
     retentionDays: z.number().int().min(1).max(36_500).optional(),
     skewToleranceSeconds: z.number().int().min(0).max(86_400).default(30),

@@ -21,3 +21,47 @@ export function deviceKey(ids: DeviceIds): string {
 export function sessionWorkflowId(projectId: string, channel: string, key: string): string {
   return `session:${projectId}:${channel}:${key.slice(2)}`;
 }
+
+/** How device actors map onto workflows: many devices per host workflow, or one workflow per device. */
+export const SESSION_HOSTINGS = ['hosted', 'per-device'] as const;
+export type SessionHosting = (typeof SESSION_HOSTINGS)[number];
+
+/** Host workflows per project when the project does not say (see README, "Session hosts"). */
+export const DEFAULT_SESSION_HOSTS = 4;
+
+export interface DeviceRoute {
+  projectId: string;
+  channel: string;
+  deviceKey: string;
+  /** The project's `sessionHosts`. */
+  hosts: number;
+  hosting: SessionHosting;
+}
+
+/**
+ * The workflow that hosts a device's actor: `sessions:<projectId>:<n>` with n
+ * picked by a stable hash of channel and device key, or `device:<projectId>:<channel>:<id>`
+ * when each device has its own workflow. Pure.
+ */
+export function hostWorkflowId(route: DeviceRoute): string {
+  if (route.hosting === 'per-device') return `device:${route.projectId}:${route.channel}:${route.deviceKey.slice(2)}`;
+  return `sessions:${route.projectId}:${hostIndex(route.channel, route.deviceKey, route.hosts)}`;
+}
+
+/** 0 ≤ n < hosts, the same on every process and release: FNV-1a over `<channel>\n<deviceKey>`. */
+export function hostIndex(channel: string, key: string, hosts: number): number {
+  const count = Number.isInteger(hosts) && hosts > 0 ? hosts : 1;
+  let hash = 0x811c9dc5;
+  const text = `${channel}\n${key}`;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % count;
+}
+
+/** The project a host or device workflow id belongs to, or null for other ids. */
+export function hostedProjectOf(workflowId: string): string | null {
+  const match = /^(?:sessions|device):([^:]+):/.exec(workflowId);
+  return match ? (match[1] as string) : null;
+}

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { z } from 'zod';
+import { SESSION_HOSTINGS } from '../rules/session-key';
 
 /**
  * Process configuration, parsed once from the environment. A bad value fails
@@ -32,11 +33,13 @@ const envSchema = z.object({
   BRAID_INGEST_FILTER: z.string().default('braid.raw.>'),
   BRAID_INGEST_FETCH: positiveInt.default(500),
   BRAID_INGEST_LINGER: duration.prefault('250ms'),
-  BRAID_INGEST_MAX_GROUP: positiveInt.default(200),
+  BRAID_INGEST_MAX_GROUP: positiveInt.default(1000),
   BRAID_INGEST_MAX_INFLIGHT_SIGNALS: positiveInt.default(64),
   BRAID_INGEST_MAX_DELIVER: positiveInt.default(10),
   BRAID_INGEST_ACK_WAIT: duration.prefault('60s'),
   BRAID_SESSION_IDLE: duration.prefault('30m'),
+  /** `hosted`: device actors on `sessionHosts` host workflows per project; `per-device`: one workflow per device. */
+  BRAID_SESSION_HOSTING: z.enum(SESSION_HOSTINGS).default('hosted'),
   /** Messages or lines per replay/backfill chunk (one transaction and checkpoint each). */
   BRAID_OPERATION_CHUNK: positiveInt.default(500),
   /** A prebuilt workflow bundle (see @temporalio/worker bundleWorkflowCode); bundled from source when unset. */

@@ -40,9 +40,11 @@ export const suppressions = braid.table(
     day: date().notNull(),
     category: text().notNull(),
     reason: text().notNull(),
+    /** The device the suppressed event came from; null before 0015. */
+    deviceKey: text(),
     recordedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.sourceStream, t.sourceSequence] }), index().on(t.projectId, t.day)],
+  (t) => [primaryKey({ columns: [t.sourceStream, t.sourceSequence] }), index().on(t.projectId, t.day), index().on(t.projectId, t.channel, t.deviceKey)],
 );
 
 /**

@@ -10,8 +10,10 @@ export const duplicates = braid.table(
     projectId: text().notNull(),
     channel: text().notNull(),
     messageId: text().notNull(),
+    /** The device the duplicate came from (for a device's counts); null before 0015. */
+    deviceKey: text(),
     receivedAt: timestamp({ withTimezone: true }).notNull(),
     detectedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.sourceStream, t.sourceSequence] }), index().on(t.projectId, t.receivedAt)],
+  (t) => [primaryKey({ columns: [t.sourceStream, t.sourceSequence] }), index().on(t.projectId, t.receivedAt), index().on(t.projectId, t.channel, t.deviceKey)],
 );

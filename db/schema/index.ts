@@ -15,3 +15,4 @@ export * from './consent';
 export * from './schema-registry';
 export * from './event-ids';
 export * from './analyst-grants';
+export * from './staged-events';

@@ -37,11 +37,12 @@ describe('loadConfig', () => {
       BRAID_INGEST_FILTER: 'braid.raw.>',
       BRAID_INGEST_FETCH: 500,
       BRAID_INGEST_LINGER: 250,
-      BRAID_INGEST_MAX_GROUP: 200,
+      BRAID_INGEST_MAX_GROUP: 1000,
       BRAID_INGEST_MAX_INFLIGHT_SIGNALS: 64,
       BRAID_INGEST_MAX_DELIVER: 10,
       BRAID_INGEST_ACK_WAIT: 60_000,
       BRAID_SESSION_IDLE: 1_800_000,
+      BRAID_SESSION_HOSTING: 'hosted',
       BRAID_OPERATION_CHUNK: 500,
     });
   });
@@ -102,6 +103,8 @@ describe('loadConfig', () => {
       { name: 'BRAID_INGEST_MAX_GROUP', value: '-5', rule: '' },
       { name: 'BRAID_INGEST_MAX_INFLIGHT_SIGNALS', value: 'many', rule: '' },
       { name: 'BRAID_LOG_LEVEL', value: 'verbose', rule: '' },
+      { name: 'BRAID_SESSION_HOSTING', value: 'per-host', rule: '' },
+      { name: 'BRAID_SESSION_HOSTING', value: 'HOSTED', rule: '' },
     ])('$name=$value', ({ name, value, rule }) => {
       const problems = problemsOf({ [name]: value });
       expect(problems).toHaveLength(1);

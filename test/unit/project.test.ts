@@ -6,6 +6,7 @@ const DEFAULTS = {
   consentHoldSeconds: 600,
   requiredConsent: { default: 'analytics', events: {} },
   sessionTimeoutMinutes: 30,
+  sessionHosts: 4,
   skewToleranceSeconds: 30,
   channels: ['web', 'mobile', 'backend'],
   namingConvention: 'object_action_title',
@@ -37,6 +38,8 @@ describe('createProjectSchema', () => {
       { label: 'zero skew tolerance', input: { skewToleranceSeconds: 0 }, expected: { skewToleranceSeconds: 0 } },
       { label: 'zero consent hold', input: { consentHoldSeconds: 0 }, expected: { consentHoldSeconds: 0 } },
       { label: 'a one-day session timeout', input: { sessionTimeoutMinutes: 1440 }, expected: { sessionTimeoutMinutes: 1440 } },
+      { label: 'one session host', input: { sessionHosts: 1 }, expected: { sessionHosts: 1 } },
+      { label: '256 session hosts', input: { sessionHosts: 256 }, expected: { sessionHosts: 256 } },
       { label: 'name trimmed', input: { name: '  Acme Inc.  ' }, expected: { name: 'Acme Inc.' } },
     ])('$label', ({ input, expected }) => {
       expect(createProjectSchema.parse({ projectId: 'acme', name: 'Acme', ...input })).toMatchObject(expected);
@@ -134,6 +137,10 @@ describe('createProjectSchema', () => {
       { label: 'consent hold as text', input: { consentHoldSeconds: '600' }, path: 'consentHoldSeconds' },
       { label: 'zero session timeout', input: { sessionTimeoutMinutes: 0 }, path: 'sessionTimeoutMinutes' },
       { label: 'session timeout over a day', input: { sessionTimeoutMinutes: 1441 }, path: 'sessionTimeoutMinutes' },
+      { label: 'zero session hosts', input: { sessionHosts: 0 }, path: 'sessionHosts' },
+      { label: 'more than 256 session hosts', input: { sessionHosts: 257 }, path: 'sessionHosts' },
+      { label: 'fractional session hosts', input: { sessionHosts: 2.5 }, path: 'sessionHosts' },
+      { label: 'session hosts as text', input: { sessionHosts: '4' }, path: 'sessionHosts' },
       { label: 'negative skew tolerance', input: { skewToleranceSeconds: -30 }, path: 'skewToleranceSeconds' },
       { label: 'skew tolerance over a day', input: { skewToleranceSeconds: 86_401 }, path: 'skewToleranceSeconds' },
       { label: 'policy value', input: { trackingPlan: { namingViolations: 'warn' } }, path: 'trackingPlan.namingViolations' },

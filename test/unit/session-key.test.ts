@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deviceKey, sessionWorkflowId, type DeviceIds } from '../../rules/session-key';
+import { deviceKey, hostedProjectOf, hostIndex, hostWorkflowId, sessionWorkflowId, type DeviceIds } from '../../rules/session-key';
 
 describe('deviceKey', () => {
   it.each([
@@ -59,5 +59,52 @@ describe('sessionWorkflowId', () => {
     const key = deviceKey({ anonymousId: 'anon-1' });
     const ids = new Set([sessionWorkflowId('acme', 'web', key), sessionWorkflowId('acme', 'mobile', key), sessionWorkflowId('other', 'web', key)]);
     expect(ids.size).toBe(3);
+  });
+});
+
+/** hostIndex values computed once: a change here re-homes every device of every project. */
+const PINNED = [862, 28, 315];
+
+describe('hostWorkflowId', () => {
+  it.each([
+    { route: { projectId: 'acme', channel: 'web', deviceKey: 'a:anon-1', hosts: 4, hosting: 'per-device' as const }, expected: 'device:acme:web:anon-1' },
+    { route: { projectId: 'acme', channel: 'backend', deviceKey: 'u:job:7', hosts: 4, hosting: 'per-device' as const }, expected: 'device:acme:backend:job:7' },
+    { route: { projectId: 'acme', channel: 'web', deviceKey: 'a:anon-1', hosts: 1, hosting: 'hosted' as const }, expected: 'sessions:acme:0' },
+    { route: { projectId: 'p-1', channel: 'web', deviceKey: 'u:', hosts: 1, hosting: 'hosted' as const }, expected: 'sessions:p-1:0' },
+  ])('$expected', ({ route, expected }) => {
+    expect(hostWorkflowId(route)).toBe(expected);
+  });
+
+  it('is stable: the same device always lands on the same host (pinned values guard the hash across releases)', () => {
+    expect(hostIndex('web', 'a:anon-1', 4)).toBe(hostIndex('web', 'a:anon-1', 4));
+    expect([hostIndex('web', 'a:anon-1', 1000), hostIndex('mobile', 'a:anon-1', 1000), hostIndex('web', 'u:user-1', 1000)]).toEqual(PINNED);
+  });
+
+  it.each([
+    { hosts: 0, label: 'zero hosts' },
+    { hosts: -3, label: 'negative hosts' },
+    { hosts: 2.5, label: 'a fraction' },
+    { hosts: Number.NaN, label: 'NaN' },
+  ])('treats $label as one host', ({ hosts }) => {
+    expect(hostIndex('web', 'a:x', hosts)).toBe(0);
+  });
+
+  it('spreads devices evenly over the hosts', () => {
+    for (const hosts of [2, 4, 7, 16]) {
+      const counts = new Array<number>(hosts).fill(0);
+      for (let i = 0; i < 20_000; i++) counts[hostIndex('web', `a:device-${i}`, hosts)]! += 1;
+      const mean = 20_000 / hosts;
+      for (const c of counts) expect(Math.abs(c - mean) / mean).toBeLessThan(0.1);
+    }
+  });
+
+  it.each([
+    { id: 'sessions:acme:3', expected: 'acme' },
+    { id: 'device:p-1:web:anon:with:colons', expected: 'p-1' },
+    { id: 'session:acme:web:anon', expected: null },
+    { id: 'replay:acme:r1', expected: null },
+    { id: '', expected: null },
+  ])('hostedProjectOf($id) = $expected', ({ id, expected }) => {
+    expect(hostedProjectOf(id)).toBe(expected);
   });
 });
