@@ -24,6 +24,8 @@ export interface Admission {
   suppressed: SuppressedEvent[];
   /** Opt-in events whose consent is not known yet: the session workflow holds them. */
   held: CanonicalDraft[];
+  /** Consent records the events carried (held events of their persons may be decided now). */
+  consentRecorded: number;
 }
 
 interface ProjectContext {
@@ -39,14 +41,14 @@ interface ProjectContext {
  * Runs inside the write transaction.
  */
 export async function admit(client: pg.PoolClient, drafts: readonly CanonicalDraft[], final: (e: CanonicalDraft) => boolean): Promise<Admission> {
-  const admission: Admission = { allowed: [], suppressed: [], held: [] };
+  const admission: Admission = { allowed: [], suppressed: [], held: [], consentRecorded: 0 };
   if (drafts.length === 0) return admission;
   const projects = await loadProjects(client, [...new Set(drafts.map((d) => d.projectId))]);
   const withConsent = drafts.map((d) => {
     const reading = readConsent(d.context);
     return { draft: reading.flags.length ? { ...d, flags: [...d.flags, ...reading.flags] } : d, reading };
   });
-  await recordEventConsent(client, withConsent);
+  admission.consentRecorded = await recordEventConsent(client, withConsent);
   const erased = await erasedIds(client, drafts);
   const records = await consentRecordsFor(client, drafts);
 
@@ -91,11 +93,12 @@ export async function recordSuppressions(client: pg.PoolClient, suppressed: read
     day: event.eventTime.slice(0, 10),
     category,
     reason,
+    device_key: event.deviceKey,
   }));
   const res = await client.query(
-    `INSERT INTO braid.suppressions (source_stream, source_sequence, project_id, channel, day, category, reason)
+    `INSERT INTO braid.suppressions (source_stream, source_sequence, project_id, channel, day, category, reason, device_key)
      SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(source_stream text, source_sequence bigint, project_id text, channel text,
-       day date, category text, reason text)
+       day date, category text, reason text, device_key text)
      ORDER BY source_stream, source_sequence
      ON CONFLICT DO NOTHING`,
     [JSON.stringify(rows)],
@@ -142,7 +145,7 @@ async function queryProjects(client: pg.PoolClient, projectIds: string[]): Promi
   return new Map(res.rows.map((r) => [r.project_id, { settings: r.settings, key: r.pii_key }]));
 }
 
-async function recordEventConsent(client: pg.PoolClient, events: { draft: CanonicalDraft; reading: ReturnType<typeof readConsent> }[]): Promise<void> {
+async function recordEventConsent(client: pg.PoolClient, events: { draft: CanonicalDraft; reading: ReturnType<typeof readConsent> }[]): Promise<number> {
   const rows = events.flatMap(({ draft, reading }) =>
     idsOf(draft).flatMap((key) =>
       Object.entries(reading.categories).map(([category, granted]) => ({
@@ -156,8 +159,8 @@ async function recordEventConsent(client: pg.PoolClient, events: { draft: Canoni
       })),
     ),
   );
-  if (rows.length === 0) return;
-  await client.query(
+  if (rows.length === 0) return 0;
+  const res = await client.query(
     `INSERT INTO braid.consent_records (project_id, kind, subject_id, category, granted, effective_at, source, event_id)
      SELECT project_id, kind, subject_id, category, granted, effective_at, 'event', event_id
      FROM jsonb_to_recordset($1::jsonb) AS x(project_id text, kind text, subject_id text, category text, granted boolean,
@@ -165,6 +168,7 @@ async function recordEventConsent(client: pg.PoolClient, events: { draft: Canoni
      ON CONFLICT DO NOTHING`,
     [JSON.stringify(rows)],
   );
+  return res.rowCount ?? 0;
 }
 
 async function erasedIds(client: pg.PoolClient, drafts: readonly CanonicalDraft[]): Promise<Set<string>> {

@@ -31,17 +31,25 @@ export const PRODUCTION: WriteTarget = { schema: 'braid', destination: 'producti
  * rows, which become `unwritable_event` rejections: one bad row never blocks
  * its session.
  */
-export async function writeDrain(pool: pg.Pool, log: Logger, input: WriteDrainInput, target: WriteTarget = PRODUCTION): Promise<DrainResult> {
+export async function writeDrain(pool: pg.Pool, log: Logger, input: WriteDrainInput, target: WriteTarget = PRODUCTION, settle?: SettleDrain): Promise<DrainResult> {
   if (input.events.length === 0) return { written: 0, duplicates: 0, alreadyWritten: 0, suppressed: 0, held: [] };
   if (target.schema === PRODUCTION.schema) await ensurePartitionsFor(pool, input.events.map((e) => e.eventTime));
+  const write = (client: pg.PoolClient, refused: Rejection[]) =>
+    writeInTransaction(client, input, target, refused).then(async (result) => {
+      await settle?.(client, result);
+      return result;
+    });
   try {
-    return await inTransaction(pool, (client) => writeInTransaction(client, input, target, []));
+    return await inTransaction(pool, (client) => write(client, []));
   } catch (error) {
     if (!isDataError(error)) throw error;
     log.warn({ err: error }, 'a drain has rows Postgres refuses; finding them');
-    return inTransaction(pool, async (client) => writeInTransaction(client, input, target, await findRefusedRows(client, input.events, target)));
+    return inTransaction(pool, async (client) => write(client, await findRefusedRows(client, input.events, target)));
   }
 }
+
+/** Runs in the drain's transaction after its write: e.g. the host's staged rows leave with the rows they became. */
+export type SettleDrain = (client: pg.PoolClient, result: DrainResult) => Promise<void>;
 
 
 export async function writeInTransaction(client: pg.PoolClient, input: WriteDrainInput, target: WriteTarget, refused: Rejection[]): Promise<DrainResult> {
@@ -82,7 +90,7 @@ export async function writeInTransaction(client: pg.PoolClient, input: WriteDrai
     await linkIdentities(client, drafts);
     await insertRejections(client, refused);
   }
-  return { written: drafts.length, duplicates: newDuplicates, alreadyWritten, suppressed, held: admission.held.map(sourceKey), consentHoldMs: admission.consentHoldMs };
+  return { written: drafts.length, duplicates: newDuplicates, alreadyWritten, suppressed, held: admission.held.map(sourceKey), consentHoldMs: admission.consentHoldMs, ...(admission.consentRecorded > 0 ? { consentRecorded: admission.consentRecorded } : {}) };
 }
 
 /** A message's identity in its source: stream and position. */
@@ -260,11 +268,12 @@ async function insertDuplicates(client: pg.PoolClient, events: CanonicalDraft[])
     channel: e.channel,
     message_id: e.messageId,
     received_at: e.receivedAt,
+    device_key: e.deviceKey,
   }));
   const res = await client.query(
-    `INSERT INTO braid.duplicates (source_stream, source_sequence, project_id, channel, message_id, received_at)
+    `INSERT INTO braid.duplicates (source_stream, source_sequence, project_id, channel, message_id, received_at, device_key)
      SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(source_stream text, source_sequence bigint, project_id text,
-       channel text, message_id text, received_at timestamptz)
+       channel text, message_id text, received_at timestamptz, device_key text)
      ORDER BY source_stream, source_sequence
      ON CONFLICT DO NOTHING`,
     [JSON.stringify(rows)],

@@ -28,4 +28,6 @@ export interface DrainResult {
   held: string[];
   /** The project's consent hold window, for the events held. */
   consentHoldMs?: number;
+  /** Consent records the drain's events carried: held events may be decided now. */
+  consentRecorded?: number;
 }

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Logger } from '../runtime/logger';
 import type { WriteDrainInput } from './canonical-events.types';
 import { writeDrain } from './canonical-events';
+import { drainHost, type DrainHostInput } from './session-host';
 import { createOperationActivities } from './operations';
 
 export interface ActivityDeps {
@@ -20,6 +21,7 @@ export interface ActivityDeps {
 export function createActivities({ pool, nc, log, operationChunk = 500 }: ActivityDeps) {
   return {
     writeDrain: (input: WriteDrainInput) => writeDrain(pool, log, input),
+    drainHost: (input: DrainHostInput) => drainHost(pool, log, input),
     ...createOperationActivities({ pool, nc, log, chunkSize: operationChunk }),
   };
 }

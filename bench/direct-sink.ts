@@ -18,7 +18,7 @@ export class DirectSink implements SessionSink {
 
   deliver(d: SessionDelivery): Promise<void> {
     this.sessionTimeoutMs = d.sessionTimeoutMs;
-    const drafts: CanonicalDraft[] = d.events.map((e) => ({ ...e, deviceKey: d.deviceKey }));
+    const drafts: CanonicalDraft[] = d.events;
     return new Promise((resolve, reject) => {
       this.queue.push({ drafts, done: (error) => (error ? reject(error) : resolve()) });
       void this.flush();

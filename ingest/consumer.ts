@@ -5,7 +5,7 @@ import { insertReceipts, type Receipt } from '../activities/receipts';
 import { insertRejections } from '../activities/rejected-events';
 import { decodeMessage, type Rejection } from '../rules/decode-message';
 import type { PreparedEvent } from '../rules/prepared-event';
-import { deviceKey, sessionWorkflowId } from '../rules/session-key';
+import { deviceKey, hostWorkflowId, DEFAULT_SESSION_HOSTS, type SessionHosting } from '../rules/session-key';
 import type { Logger } from '../runtime/logger';
 import type { ProjectDirectory } from './project-directory';
 import { RAW_STREAM } from './raw-stream';
@@ -23,6 +23,8 @@ export interface IngestOptions {
   maxInflightSignals: number;
   /** Failed hand-offs of one message before it becomes a `delivery_attempts_exhausted` rejection. */
   maxDeliver: number;
+  /** Device actors on their project's host workflows, or one workflow per device. */
+  hosting: SessionHosting;
 }
 
 export interface IngestStats {
@@ -47,8 +49,8 @@ const CRASH_LOOP_FACTOR = 10;
 /**
  * The JetStream consumer: pulls from BRAID_RAW in bounded batches, records a
  * receipt per message, rejects bad messages (recorded, then terminated),
- * groups good ones by session across pulls for a bounded linger, and hands
- * each group to its session workflow with one signal. Messages are acked only
+ * groups good ones by host workflow across pulls for a bounded linger, and
+ * hands each group to its host (staged rows and one notice signal). Messages are acked only
  * after the hand-off is durable; a failed hand-off naks with a growing delay.
  */
 export class IngestConsumer {
@@ -170,7 +172,7 @@ export class IngestConsumer {
 
     const now = Date.now();
     for (const pending of accepted) {
-      const key = deviceGroupKey(pending.event);
+      const key = this.hostOf(pending.event);
       if (!this.joinReady(key, [pending], pending.msg.data.byteLength)) this.batcher.add(key, pending, pending.msg.data.byteLength, now);
     }
   }
@@ -215,18 +217,20 @@ export class IngestConsumer {
     }
   }
 
+  /** The workflow that hosts this event's device actor: the group key. */
+  private hostOf(event: PreparedEvent): string {
+    const hosts = this.deps.directory.get(event.projectId)?.sessionHosts ?? DEFAULT_SESSION_HOSTS;
+    return hostWorkflowId({ projectId: event.projectId, channel: event.channel, deviceKey: deviceKey(event), hosts, hosting: this.options.hosting });
+  }
+
   private async deliver(group: Group<Pending>): Promise<void> {
-    const first = group.items[0] as Pending;
-    const { projectId, channel } = first.event;
-    const key = deviceKey(first.event);
+    const { projectId } = (group.items[0] as Pending).event;
     try {
       await this.deps.sink.deliver({
-        workflowId: sessionWorkflowId(projectId, channel, key),
+        workflowId: group.key,
         projectId,
-        channel,
-        deviceKey: key,
         sessionTimeoutMs: this.deps.directory.get(projectId)?.sessionTimeoutMs ?? 30 * 60_000,
-        events: group.items.map((p) => p.event),
+        events: group.items.map((p) => ({ ...p.event, deviceKey: deviceKey(p.event) })),
       });
       for (const { msg } of group.items) msg.ack();
       this.stats.signals += 1;
@@ -239,6 +243,11 @@ export class IngestConsumer {
 
   private async handleFailedDelivery(group: Group<Pending>, error: unknown): Promise<void> {
     const permanent = isPermanentSinkError(error);
+    // A host's group holds many devices' events: one that can never be handed off must not take its neighbours along.
+    if (permanent && group.items.length > 1) {
+      for (const item of group.items) await this.deliver({ ...group, items: [item], bytes: item.msg.data.byteLength });
+      return;
+    }
     const exhaustedOnes = group.items.filter(({ msg }) => permanent && msg.info.deliveryCount >= this.options.maxDeliver);
     this.deps.log.warn({ err: error, events: group.items.length, permanent }, 'session hand-off failed');
     if (exhaustedOnes.length > 0) {
@@ -255,11 +264,6 @@ export class IngestConsumer {
       if (!exhaustedOnes.some((e) => e.msg === msg)) msg.nak(backoffMs(msg.info.deliveryCount));
     }
   }
-}
-
-/** Events of one device go to one workflow; the group key is that workflow. */
-function deviceGroupKey(event: PreparedEvent): string {
-  return sessionWorkflowId(event.projectId, event.channel, deviceKey(event));
 }
 
 /** 1 s, 2 s, 4 s … up to a minute between attempts. */

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { projectRules } from '../db/project-rules';
 import { listProjects, type ProjectRecord } from '../db/projects';
+import { DEFAULT_SESSION_HOSTS } from '../rules/session-key';
 import type { ProjectRules } from '../rules/decode-message';
 import { SchemaRegistryCache } from './schema-registry-cache';
 
@@ -8,6 +9,8 @@ const CLOCK_MARGIN_MS = 2_000;
 
 export interface ProjectView extends ProjectRules {
   sessionTimeoutMs: number;
+  /** Host workflows for the project's device actors. */
+  sessionHosts: number;
 }
 
 /**
@@ -69,5 +72,5 @@ export class ProjectDirectory {
 }
 
 function toView(p: ProjectRecord): ProjectView {
-  return { ...projectRules(p), sessionTimeoutMs: p.settings.sessionTimeoutMinutes * 60_000 };
+  return { ...projectRules(p), sessionTimeoutMs: p.settings.sessionTimeoutMinutes * 60_000, sessionHosts: p.settings.sessionHosts ?? DEFAULT_SESSION_HOSTS };
 }

@@ -1,16 +1,17 @@
 import type { Client } from '@temporalio/client';
+import type pg from 'pg';
+import { stageEvents } from '../db/staged-events';
 import type { PreparedEvent } from '../rules/prepared-event';
-import { eventsSignal, type SessionBatch } from '../workflows/session.messages';
-import type { sessionWorkflow } from '../workflows/session.workflow';
+import { consentChangedSignal, hostNoticeSignal, type HostNotice } from '../workflows/session.messages';
+import type { HostInit, sessionHostWorkflow } from '../workflows/session-host.workflow';
 
-/** One session's group of events, ready to hand to its session workflow. */
+/** One host's group of events (each with its device), ready to hand to the host workflow. */
 export interface SessionDelivery {
+  /** The host (or per-device) workflow. */
   workflowId: string;
   projectId: string;
-  channel: string;
-  deviceKey: string;
   sessionTimeoutMs: number;
-  events: PreparedEvent[];
+  events: (PreparedEvent & { deviceKey: string })[];
 }
 
 /** Where ingest hands accepted events. Resolves only once the hand-off is durable. */
@@ -18,26 +19,40 @@ export interface SessionSink {
   deliver(delivery: SessionDelivery): Promise<void>;
 }
 
-/** The production sink: one signalWithStart per group, durable once Temporal accepts it. */
+/**
+ * The production sink, a claim check: the group's events are staged in
+ * Postgres, then one signalWithStart tells their host there is work (no
+ * payload travels through Temporal). Durable once both are done.
+ */
 export class TemporalSessionSink implements SessionSink {
   constructor(
     private readonly client: Client,
+    private readonly pool: pg.Pool,
     private readonly taskQueue: string,
     private readonly idleMs: number,
   ) {}
 
   async deliver(d: SessionDelivery): Promise<void> {
-    await this.client.workflow.signalWithStart<typeof sessionWorkflow, [SessionBatch]>(
-      'sessionWorkflow',
-      {
-        workflowId: d.workflowId,
-        taskQueue: this.taskQueue,
-        args: [{ projectId: d.projectId, channel: d.channel, deviceKey: d.deviceKey, idleMs: this.idleMs }],
-        signal: eventsSignal,
-        signalArgs: [{ events: d.events, sessionTimeoutMs: d.sessionTimeoutMs }],
-      },
-    );
+    await stageEvents(this.pool, d.events.map((event) => ({ hostId: d.workflowId, deviceKey: event.deviceKey, event: stripDevice(event) })));
+    await notifyHost(this.client, this.taskQueue, { workflowId: d.workflowId, projectId: d.projectId, idleMs: this.idleMs }, { events: d.events.length, sessionTimeoutMs: d.sessionTimeoutMs });
   }
+}
+
+/** Wakes a host (starting it when it is not running) with a notice. */
+export async function notifyHost(client: Client, taskQueue: string, host: { workflowId: string; projectId: string; idleMs: number }, notice: HostNotice): Promise<void> {
+  const init: HostInit = { projectId: host.projectId, idleMs: host.idleMs };
+  await client.workflow.signalWithStart<typeof sessionHostWorkflow, [HostNotice]>('sessionHostWorkflow', {
+    workflowId: host.workflowId,
+    taskQueue,
+    args: [init],
+    signal: hostNoticeSignal,
+    signalArgs: [notice],
+  });
+}
+
+function stripDevice(event: PreparedEvent & { deviceKey?: string }): PreparedEvent {
+  const { deviceKey: _deviceKey, ...rest } = event;
+  return rest;
 }
 
 /** gRPC status codes that mean the request itself is wrong, so retrying it cannot help. */
@@ -49,4 +64,19 @@ export function isPermanentSinkError(error: unknown): boolean {
     if (typeof e.code === 'number' && PERMANENT_GRPC_CODES.has(e.code)) return true;
   }
   return false;
+}
+
+/** How long a host started only to re-check held events waits for news before it ends. */
+const RECHECK_HOST_IDLE_MS = 30 * 60_000;
+
+/** Tells a host that consent changed for someone on its devices: it re-checks its held events now. */
+export async function recheckHeldEvents(client: Client, taskQueue: string, host: { workflowId: string; projectId: string }): Promise<void> {
+  const init: HostInit = { projectId: host.projectId, idleMs: RECHECK_HOST_IDLE_MS };
+  await client.workflow.signalWithStart<typeof sessionHostWorkflow, []>('sessionHostWorkflow', {
+    workflowId: host.workflowId,
+    taskQueue,
+    args: [init],
+    signal: consentChangedSignal,
+    signalArgs: [],
+  });
 }

@@ -37,6 +37,7 @@ export async function startIngest(deps: StartIngestDeps): Promise<IngestConsumer
       maxGroupBytes: MAX_GROUP_BYTES,
       maxInflightSignals: config.BRAID_INGEST_MAX_INFLIGHT_SIGNALS,
       maxDeliver: config.BRAID_INGEST_MAX_DELIVER,
+      hosting: config.BRAID_SESSION_HOSTING,
     },
   );
   await consumer.start();

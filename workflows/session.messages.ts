@@ -29,3 +29,29 @@ export const eventsSignal = defineSignal<[SessionBatch]>('events');
 export const summaryQuery = defineQuery<SessionSummary>('summary');
 /** Consent changed for someone on this device (sent by POST /api/consent): re-check held events now. */
 export const consentChangedSignal = defineSignal('consentChanged');
+
+/** Ingest staged events of a host's devices (the payloads wait in Postgres; this is only the notice). */
+export interface HostNotice {
+  events: number;
+  /** The project's inactivity timeout for sessions, as known when the notice was sent. */
+  sessionTimeoutMs: number;
+}
+
+export interface HostSummary {
+  projectId: string;
+  hostId: string;
+  notices: number;
+  noticedEvents: number;
+  drains: number;
+  taken: number;
+  written: number;
+  duplicates: number;
+  suppressed: number;
+  /** Rows held at the last drain that held any (held rows live in Postgres). */
+  heldAtLastDrain: number;
+  nextHoldAt: string | null;
+  continuedAsNew: number;
+}
+
+export const hostNoticeSignal = defineSignal<[HostNotice]>('staged');
+export const hostSummaryQuery = defineQuery<HostSummary>('hostSummary');

@@ -1,6 +1,8 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { getProject } from '../../db/projects';
+import { hostsHoldingEvents } from '../../db/staged-events';
+import { recheckHeldEvents } from '../../ingest/session-sink';
 import { consentChangedSignal } from '../../workflows/session.messages';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -41,7 +43,10 @@ export function consentRoutes(routes: RouteTable, deps: ApiDeps): void {
          SELECT $1, kind, subject_id, category, granted, $2, 'api' FROM jsonb_to_recordset($3::jsonb) AS x(kind text, subject_id text, category text, granted boolean)`,
         [body.projectId, effectiveAt, JSON.stringify(rows)],
       );
-      // Session workflows holding opt-in events of this person re-check now rather than at the end of the hold.
+      // Hosts holding opt-in events of the project re-check them now rather than at the end of the hold.
+      const hosts = await hostsHoldingEvents(deps.pool, body.projectId);
+      for (const workflowId of hosts) await recheckHeldEvents(deps.temporal, deps.taskQueue, { workflowId, projectId: body.projectId });
+      // Session workflows of the type before hosts (still running after an upgrade) hold events in their state.
       const ids = await deps.pool.query<{ id: string }>(
         `SELECT DISTINCT i.id FROM braid.identities i
          WHERE i.project_id = $1 AND i.person_id IN (
@@ -60,7 +65,7 @@ export function consentRoutes(routes: RouteTable, deps: ApiDeps): void {
           }
         }
       }
-      return { recorded: rows.length, effectiveAt, signalledSessions: signalled };
+      return { recorded: rows.length, effectiveAt, signalledSessions: signalled + hosts.length };
     },
   });
 }

@@ -13,7 +13,7 @@ export function registerIngest(program: Command): void {
       const pool = await preparePostgres(config, log);
       const nats = await prepareNats(config, log, 'braid-ingest');
       const temporal = await prepareTemporal(config, log);
-      const sink = new TemporalSessionSink(temporal.client, config.BRAID_TASK_QUEUE, config.BRAID_SESSION_IDLE);
+      const sink = new TemporalSessionSink(temporal.client, pool, config.BRAID_TASK_QUEUE, config.BRAID_SESSION_IDLE);
       const consumer = await startIngest({ config, log, pool, js: nats.js, sink });
       console.error(`braid: ingest running (consumer ${config.BRAID_INGEST_DURABLE} on ${config.BRAID_INGEST_FILTER})`);
       onShutdown(() =>

@@ -31,7 +31,7 @@ export function registerUp(program: Command): void {
       });
       const workerRun = worker.run();
       const stopMaintenance = startMaintenance(pool, log);
-      const sink = new TemporalSessionSink(temporal.client, config.BRAID_TASK_QUEUE, config.BRAID_SESSION_IDLE);
+      const sink = new TemporalSessionSink(temporal.client, pool, config.BRAID_TASK_QUEUE, config.BRAID_SESSION_IDLE);
       const consumer = await startIngest({ config, log, pool, js: nats.js, sink });
       const api = await startApiServer({ config, log, pool, nc: nats.nc, temporal: temporal.client });
       console.error(`braid: up — API http://127.0.0.1:${config.BRAID_HTTP_PORT}, Postgres ${redact(config.DATABASE_URL)}, NATS ${config.NATS_URL}, Temporal ${temporal.address}${temporal.devServer ? ' (dev server, UI http://127.0.0.1:8233)' : ''}`);

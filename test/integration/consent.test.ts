@@ -39,9 +39,9 @@ describe('consent', () => {
     await stack.publish(subject, first);
     await stack.publish(subject, second);
     await sleep(1_500);
-    expect(await rows(optIn)).toEqual([]); // held in the session workflow, not written, not dropped
-    const summary = await stack.client.workflow.getHandle(`session:${optIn}:web:visitor`).query('summary');
-    expect(summary).toMatchObject({ held: 2, written: 0 });
+    expect(await rows(optIn)).toEqual([]); // held (staged in Postgres), not written, not dropped
+    const device = await stack.api!.call('GET', `/api/projects/${optIn}/devices/web/visitor`);
+    expect(device.body).toMatchObject({ held: 2, written: 0, pending: 0, hostWorkflowId: stack.hostOf(optIn, 'web', 'a:visitor') });
 
     const consent = track({ anonymousId: 'visitor', event: 'Consent Given', timestamp: at(3), context: granted(true) });
     await stack.publish(subject, consent);

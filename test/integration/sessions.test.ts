@@ -34,8 +34,8 @@ describe('sessions on event time', () => {
       { started_at: new Date(at(50)), ended_at: new Date(at(50)), event_count: 1 },
     ]);
 
-    await sleep(2_500); // the session workflow idles out (idle 1 s in this test)
-    const handle = stack.client.workflow.getHandle(`session:${projectId}:web:laptop`);
+    await sleep(2_500); // the device's host workflow idles out (idle 1 s in this test)
+    const handle = stack.client.workflow.getHandle(stack.hostOf(projectId, 'web', 'a:laptop'));
     expect((await handle.describe()).status.name).toBe('COMPLETED');
 
     await stack.publish(subject, event(30)); // late: bridges 10 → 50

@@ -158,17 +158,24 @@ describe('NATS → session workflows → Postgres', () => {
       run_id: string;
       destination: string;
       written_at: Date;
-    }>(`SELECT * FROM analytics.lineage WHERE project_id = $1`, [projectId]);
+      device_key: string;
+    }>(`SELECT l.*, c.device_key FROM analytics.lineage l JOIN braid.canonical_events c USING (project_id, event_id) WHERE l.project_id = $1`, [projectId]);
     expect(res.rows).toHaveLength(good.length);
     for (const row of res.rows) {
       expect(row.source_stream).toBe('BRAID_RAW');
       expect(row.source_sequence).toBe(seqByMessageId.get(row.event_id));
       expect(row.source_subject).toBe(rawSubject(projectId, row.channel));
       expect(row.transforms.map((t) => t.step)).toEqual(expect.arrayContaining(['validate', 'event_time', 'sessionize']));
-      expect(row.workflow_id).toMatch(new RegExp(`^session:${projectId}:${row.channel}:.+`));
+      // The host workflow that carried the device's actor, and the run that wrote the row.
+      expect(row.workflow_id).toBe(stack.hostOf(projectId, row.channel, row.device_key));
       expect(row.run_id).toMatch(/^[0-9a-f-]{36}$/);
       expect(row.destination).toBe('production');
       expect(row.written_at).toBeInstanceOf(Date);
+    }
+    const runs = new Set(res.rows.map((r) => `${r.workflow_id}|${r.run_id}`));
+    for (const run of runs) {
+      const [workflowId, runId] = run.split('|') as [string, string];
+      expect((await stack.client.workflow.getHandle(workflowId, runId).describe()).type).toBe('sessionHostWorkflow');
     }
   });
 

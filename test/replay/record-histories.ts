@@ -20,6 +20,8 @@ import type { PreparedEvent } from '../../rules/prepared-event';
 import { eventsSignal, type SessionBatch } from '../../workflows/session.messages';
 import type { sessionWorkflow } from '../../workflows/session.workflow';
 import { createBraidWorker } from '../../workers/braid-worker';
+import { stageEvents } from '../../db/staged-events';
+import { notifyHost } from '../../ingest/session-sink';
 import { connectNats } from '../../runtime/services/nats';
 import { testEnv } from '../support/test-env';
 
@@ -112,11 +114,53 @@ async function record(address: string, binary: string, pool: Awaited<ReturnType<
     writeFileSync(file, json.endsWith('\n') ? json : `${json}\n`);
     console.log(`recorded ${file} (${(JSON.parse(json) as { events: unknown[] }).events.length} events)`);
   }
+  await recordHosts(client, binary, address, taskQueue, pool, { projectId, optIn, optInShort, granted });
   worker.shutdown();
   await run;
   await workerConnection.close();
   await connection.close();
   await nc.close();
+}
+
+/** Host workflows: events staged in Postgres, notices through signals, drains through the local activity. */
+async function recordHosts(
+  client: Client,
+  binary: string,
+  address: string,
+  taskQueue: string,
+  pool: Awaited<ReturnType<typeof preparePostgres>>,
+  p: { projectId: string; optIn: string; optInShort: string; granted: { context: Record<string, unknown> } },
+) {
+  const device = (e: PreparedEvent, name: string) => ({ hostId: '', deviceKey: `a:${e.anonymousId ?? name}`, event: e });
+  const scenarios: { name: string; projectId: string; batches: PreparedEvent[][] }[] = [
+    // Two devices on one host, three notices, a duplicate in the last one.
+    {
+      name: 'host-three-notices',
+      projectId: p.projectId,
+      batches: [[event(p.projectId, 501, { anonymousId: 'h-1' }), event(p.projectId, 502, { anonymousId: 'h-2' })], [event(p.projectId, 503, { anonymousId: 'h-1' })], [event(p.projectId, 503, { anonymousId: 'h-1' }), event(p.projectId, 540, { anonymousId: 'h-2' })]],
+    },
+    // Opt-in: the first event is held (staged, with a deadline) until the second brings consent; the host re-checks.
+    { name: 'host-consent-hold', projectId: p.optIn, batches: [[event(p.optIn, 601, { anonymousId: 'h-3' })], [event(p.optIn, 602, { anonymousId: 'h-3', ...p.granted })]] },
+    // Opt-in, 1 s hold and no consent: the host waits for the deadline, then the event is dropped.
+    { name: 'host-consent-expired', projectId: p.optInShort, batches: [[event(p.optInShort, 701, { anonymousId: 'h-4' })]] },
+  ];
+  for (const [index, scenario] of scenarios.entries()) {
+    const file = join(__dirname, 'histories', `${scenario.name}.json`);
+    if (existsSync(file) && !process.argv.includes('--force')) {
+      console.log(`kept ${file}`);
+      continue;
+    }
+    const workflowId = `sessions:${scenario.projectId}:${90 + index}`;
+    for (const events of scenario.batches) {
+      await stageEvents(pool, events.map((e) => ({ ...device(e, scenario.name), hostId: workflowId })));
+      await notifyHost(client, taskQueue, { workflowId, projectId: scenario.projectId, idleMs: 2_000 }, { events: events.length, sessionTimeoutMs: 30 * 60_000 });
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await client.workflow.getHandle(workflowId).result();
+    const json = execFileSync(binary, ['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--output', 'json'], { encoding: 'utf8' });
+    writeFileSync(file, json.endsWith('\n') ? json : `${json}\n`);
+    console.log(`recorded ${file} (${(JSON.parse(json) as { events: unknown[] }).events.length} events)`);
+  }
 }
 
 main().catch((error) => {

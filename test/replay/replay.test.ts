@@ -6,7 +6,8 @@ import { describe, expect, it, inject } from 'vitest';
 import { installTemporalRuntime } from '../../workers/braid-worker';
 
 /**
- * Recorded session histories must replay against today's workflow code. A
+ * Recorded histories of the session workflow (the type before hosts, kept for
+ * runs still going after an upgrade) and of the host workflow must replay against today's workflow code. A
  * change that breaks them needs patched(); re-record with `npm run record-histories`.
  */
 const dir = join(__dirname, 'histories');
@@ -16,21 +17,22 @@ const histories = readdirSync(dir)
 
 const replayOptions = () => ({ workflowBundle: { codePath: inject('workflowBundlePath') } });
 
-describe('session workflow replay', () => {
+describe('session and host workflow replay', () => {
   installTemporalRuntime();
 
   it('has recorded histories to replay', () => {
-    expect(histories.length).toBeGreaterThanOrEqual(2);
+    expect(histories.filter((h) => h.file.startsWith('session-')).length).toBeGreaterThanOrEqual(2);
+    expect(histories.filter((h) => h.file.startsWith('host-')).length).toBeGreaterThanOrEqual(3);
   });
 
   it.each(histories)('replays $file deterministically', async ({ file, history }) => {
     await expect(Worker.runReplayHistory(replayOptions(), history, file)).resolves.toBeUndefined();
   });
 
-  it('fails with a determinism error when a history no longer matches the code', async () => {
-    const { history } = histories.find((h) => h.file === 'session-three-signals.json')!;
+  it.each(['session-three-signals.json', 'host-three-notices.json'])('fails with a determinism error when %s no longer matches the code', async (file) => {
+    const { history } = histories.find((h) => h.file === file)!;
     const tampered = structuredClone(history);
-    // The workflow's second command is the local activity that writes the drain;
+    // The workflow's first command after a signal is the local activity (a marker);
     // pretend the recorded run started a timer there instead.
     const marker = tampered.events.find((e) => e.eventType === 'EVENT_TYPE_MARKER_RECORDED')!;
     const { markerRecordedEventAttributes: _, ...rest } = marker;

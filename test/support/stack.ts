@@ -19,6 +19,7 @@ import { createBraidWorker } from '../../workers/braid-worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../api/server';
 import { createToken } from '../../db/api-tokens';
+import { DEFAULT_SESSION_HOSTS, hostWorkflowId } from '../../rules/session-key';
 
 // The run's own database and settings, decided once by the global setup.
 Object.assign(process.env, inject('testEnv'));
@@ -60,6 +61,8 @@ export interface Stack {
   accounting(projectId: string): Promise<AccountingRow | undefined>;
   stopIngest(): Promise<void>;
   stop(): Promise<void>;
+  /** The workflow hosting a device's actor (a project with the default `sessionHosts` unless given). */
+  hostOf(projectId: string, channel: string, deviceKey: string, hosts?: number): string;
 }
 
 /**
@@ -94,7 +97,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const workerRun = started?.worker.run();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const baseSink = new TemporalSessionSink(client, taskQueue, options.idleMs ?? 60_000);
+  const baseSink = new TemporalSessionSink(client, servicePool, taskQueue, options.idleMs ?? 60_000);
   const sink = options.wrapSink ? options.wrapSink(baseSink) : baseSink;
 
   const filters = [...options.projects.map((p) => `braid.raw.${p.projectId}.>`), ...(options.extraFilters ?? [])];
@@ -115,6 +118,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         maxInflightSignals: 16,
         maxDeliver: 5,
         ...options.ingest,
+        hosting: options.ingest?.hosting ?? config.BRAID_SESSION_HOSTING,
       },
     );
     await consumer.start();
@@ -124,7 +128,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let api: Stack['api'] = null;
   let app: FastifyInstance | null = null;
   if (options.api) {
-    app = buildApi({ pool, nc, temporal: client, taskQueue, log });
+    app = buildApi({ pool, nc, temporal: client, taskQueue, hosting: config.BRAID_SESSION_HOSTING, log });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
     const { token: adminToken } = await createToken(pool, { name: `test admin ${taskQueue}`, role: 'admin' });
@@ -170,6 +174,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     drained: (projectId, minAccepted, timeoutMs = 60_000) => waitForDrain(pool, projectId, minAccepted, timeoutMs),
     accounting: async (projectId) => (await getAccounting(pool, projectId))[0],
     stopIngest,
+    hostOf: (projectId, channel, deviceKey, hosts = DEFAULT_SESSION_HOSTS) => hostWorkflowId({ projectId, channel, deviceKey, hosts, hosting: config.BRAID_SESSION_HOSTING }),
     async stop() {
       await app?.close();
       await stopIngest();
