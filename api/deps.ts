@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { NatsConnection } from 'nats';
 import type pg from 'pg';
+import type { SessionHosting } from '../rules/session-key';
 import type { Logger } from '../runtime/logger';
 
 /** What the API's routes use. */
@@ -9,5 +10,7 @@ export interface ApiDeps {
   nc: NatsConnection;
   temporal: Client;
   taskQueue: string;
+  /** How device actors are hosted (BRAID_SESSION_HOSTING); hosted when absent. */
+  hosting?: SessionHosting;
   log: Logger;
 }

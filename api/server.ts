@@ -4,6 +4,7 @@ import { errorBody, handleError } from './errors';
 import { RouteTable } from './route-table';
 import { collectorRoutes } from './routes/collector';
 import { consentRoutes } from './routes/consent';
+import { deviceRoutes } from './routes/devices';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { operationRoutes } from './routes/operations';
@@ -25,6 +26,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   personRoutes(routes, deps);
   schemaRoutes(routes, deps);
   consentRoutes(routes, deps);
+  deviceRoutes(routes, deps);
   routes.register(app, deps.pool);
   collectorRoutes(app, deps);
   const openapi = routes.openapi();

@@ -4,6 +4,7 @@ import { registerApi } from './commands/api';
 import { registerBench } from './commands/bench';
 import { registerBackfill, registerReplay } from './commands/operations';
 import { registerPersons } from './commands/persons';
+import { registerSession } from './commands/session';
 import { registerProject } from './commands/project';
 import { registerSchema } from './commands/schema';
 import { registerConsent } from './commands/consent';
@@ -34,6 +35,7 @@ export function createProgram(): Command {
   registerReplay(program);
   registerBackfill(program);
   registerPersons(program);
+  registerSession(program);
   registerSchema(program);
   registerConsent(program);
   registerErase(program);

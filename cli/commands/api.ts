@@ -26,7 +26,7 @@ export async function startApiServer(deps: { config: Config; log: Logger; pool: 
     chmodSync(file, 0o600);
     console.error(`braid: bootstrap admin token (shown once; saved to ${file} for the local CLI):\n\n    ${printedToken}\n`);
   }
-  const app = buildApi({ pool: deps.pool, nc: deps.nc, temporal: deps.temporal, taskQueue: deps.config.BRAID_TASK_QUEUE, log: deps.log });
+  const app = buildApi({ pool: deps.pool, nc: deps.nc, temporal: deps.temporal, taskQueue: deps.config.BRAID_TASK_QUEUE, hosting: deps.config.BRAID_SESSION_HOSTING, log: deps.log });
   await app.listen({ port: deps.config.BRAID_HTTP_PORT, host: '0.0.0.0' });
   return app;
 }
