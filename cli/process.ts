@@ -11,13 +11,15 @@ export function commandContext(name: string): CommandContext {
   return { config, log: createLogger(config.BRAID_LOG_LEVEL, `braid-${name}`) };
 }
 
-/** Runs `cleanup` once on SIGINT/SIGTERM, then exits; a second signal exits at once. */
+/**
+ * Runs `cleanup` once on SIGINT/SIGTERM, then exits; a second signal exits at once.
+ * Under `braid up` the process also stops when its supervisor is gone (the IPC channel closes).
+ */
 export function onShutdown(cleanup: () => Promise<void>): void {
   let stopping = false;
-  const handler = (signal: string) => {
-    if (stopping) process.exit(130);
+  const shutdown = (reason: string) => {
     stopping = true;
-    console.error(`braid: ${signal} received, shutting down…`);
+    console.error(`braid: ${reason}, shutting down…`);
     cleanup()
       .then(() => process.exit(0))
       .catch((error: unknown) => {
@@ -25,8 +27,18 @@ export function onShutdown(cleanup: () => Promise<void>): void {
         process.exit(1);
       });
   };
-  process.on('SIGINT', () => handler('SIGINT'));
-  process.on('SIGTERM', () => handler('SIGTERM'));
+  const onSignal = (signal: string) => {
+    if (stopping) process.exit(130);
+    shutdown(`${signal} received`);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // Spawned with an IPC channel (by `braid up`): the channel closes when the supervisor is gone.
+  const supervisorGone = () => {
+    if (!stopping) shutdown('braid up is gone');
+  };
+  if (process.send && process.connected) process.once('disconnect', supervisorGone);
+  else if (process.send) supervisorGone();
 }
 
 /** Runs every stop step in order; a failing step is logged and the next ones still run. */

@@ -6,6 +6,7 @@ import { ensureBootstrapAdmin } from '../../db/api-tokens';
 import type { Config } from '../../runtime/config';
 import type { Logger } from '../../runtime/logger';
 import { prepareNats, preparePostgres, prepareTemporal } from '../../runtime/platform';
+import { announceReady } from '../../runtime/supervisor';
 import type { Client } from '@temporalio/client';
 import type { NatsConnection } from 'nats';
 import type pg from 'pg';
@@ -51,5 +52,6 @@ export function registerApi(program: Command): void {
           () => pool.end(),
         ]),
       );
+      announceReady();
     });
 }

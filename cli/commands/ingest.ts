@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { TemporalSessionSink } from '../../ingest/session-sink';
 import { startIngest } from '../../ingest/start-ingest';
 import { prepareNats, preparePostgres, prepareTemporal } from '../../runtime/platform';
+import { announceReady } from '../../runtime/supervisor';
 import { commandContext, onShutdown, stopInOrder } from '../process';
 
 export function registerIngest(program: Command): void {
@@ -25,5 +26,6 @@ export function registerIngest(program: Command): void {
           () => pool.end(),
         ]),
       );
+      announceReady();
     });
 }

@@ -1,17 +1,18 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { TemporalSessionSink } from '../../ingest/session-sink';
-import { startIngest } from '../../ingest/start-ingest';
+import { repoRoot } from '../../runtime/paths';
 import { prepareNats, preparePostgres, prepareTemporal } from '../../runtime/platform';
-import { createBraidWorker } from '../../workers/braid-worker';
-import { startMaintenance } from '../../workers/maintenance';
+import { Supervisor, type ProcessSpec } from '../../runtime/supervisor';
 import { commandContext, onShutdown, stopInOrder } from '../process';
-import { startApiServer } from './api';
 import { runDemo } from './demo';
+
+/** Worker and ingest yield the CPU to the API, so the front door stays responsive under load. */
+const BACKGROUND_NICENESS = 5;
 
 export function registerUp(program: Command): void {
   program
     .command('up')
-    .description('bring braid up on one machine: Postgres, NATS and Temporal (started if needed), migrations, API, worker and ingest')
+    .description('bring braid up on one machine: Postgres, NATS and Temporal (started if needed), migrations, then the worker, ingest and API as processes of their own')
     .option('--demo', 'send demo traffic once everything is up and print what landed')
     .option('--exit-after-demo', 'stop again after the demo (for scripts)')
     .action(async (opts: { demo?: boolean; exitAfterDemo?: boolean }) => {
@@ -20,49 +21,46 @@ export function registerUp(program: Command): void {
       const pool = await preparePostgres(config, log);
       const nats = await prepareNats(config, log, 'braid-up');
       const temporal = await prepareTemporal(config, log);
-      const { worker, connection } = await createBraidWorker({
-        address: temporal.address,
-        namespace: temporal.namespace,
-        taskQueue: config.BRAID_TASK_QUEUE,
-        pool,
-        nc: nats.nc,
-        log,
-        operationChunk: config.BRAID_OPERATION_CHUNK,
-      });
-      const workerRun = worker.run();
-      const stopMaintenance = startMaintenance(pool, log);
-      const sink = new TemporalSessionSink(temporal.client, pool, config.BRAID_TASK_QUEUE, config.BRAID_SESSION_IDLE);
-      const consumer = await startIngest({ config, log, pool, js: nats.js, sink });
-      const api = await startApiServer({ config, log, pool, nc: nats.nc, temporal: temporal.client });
-      console.error(`braid: up — API http://127.0.0.1:${config.BRAID_HTTP_PORT}, Postgres ${redact(config.DATABASE_URL)}, NATS ${config.NATS_URL}, Temporal ${temporal.address}${temporal.devServer ? ' (dev server, UI http://127.0.0.1:8233)' : ''}`);
+      const supervisor = new Supervisor(braidProcesses(temporal.address), log);
 
       // Every step runs even if one before it fails, so the dev server never outlives braid up.
+      let stopped: Promise<void> | null = null;
       const shutdown = () =>
-        stopInOrder(log, [
-          async () => stopMaintenance(),
-          () => api.close(),
-          () => consumer.stop(),
-          async () => {
-            worker.shutdown();
-            await workerRun;
-          },
-          () => connection.close(),
+        (stopped ??= stopInOrder(log, [
+          () => supervisor.stop(),
           () => nats.nc.drain(),
           () => temporal.connection.close(),
           async () => temporal.devServer?.stop(),
           () => pool.end(),
-        ]);
+        ]));
       onShutdown(shutdown);
-      if (opts.demo) {
-        await runDemo(pool, nats.nc);
-        if (opts.exitAfterDemo) {
-          await shutdown();
-          return;
-        }
+      try {
+        console.error('braid: starting the worker, ingest and API processes…');
+        await supervisor.start();
+        console.error(`braid: up — API http://127.0.0.1:${config.BRAID_HTTP_PORT}, Postgres ${redact(config.DATABASE_URL)}, NATS ${config.NATS_URL}, Temporal ${temporal.address}${temporal.devServer ? ' (dev server, UI http://127.0.0.1:8233)' : ''}`);
+        if (opts.demo) await runDemo(pool, nats.nc);
+      } catch (error) {
+        await shutdown();
+        throw error;
+      }
+      if (opts.demo && opts.exitAfterDemo) {
+        await shutdown();
+        return;
       }
       console.error('braid: running; Ctrl-C stops it. Publish to braid.raw.<projectId>.<channel>; see `braid status`.');
-      await workerRun;
     });
+}
+
+/**
+ * The production processes, each a `braid` command of its own, started in
+ * flow order and stopped in reverse (API first, worker last). They use the
+ * Temporal this process prepared, so none of them starts a dev server.
+ */
+function braidProcesses(temporalAddress: string): ProcessSpec[] {
+  const cli = join(repoRoot, 'bin', 'braid.js');
+  const env = { ...process.env, TEMPORAL_ADDRESS: temporalAddress };
+  const braid = (role: string, niceness: number): ProcessSpec => ({ role, command: process.execPath, args: [cli, role], env, niceness });
+  return [braid('worker', BACKGROUND_NICENESS), braid('ingest', BACKGROUND_NICENESS), braid('api', 0)];
 }
 
 function redact(url: string): string {

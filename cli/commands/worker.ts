@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { prepareNats, prepareTemporal, preparePostgres } from '../../runtime/platform';
+import { announceReady } from '../../runtime/supervisor';
 import { createBraidWorker } from '../../workers/braid-worker';
 import { startMaintenance } from '../../workers/maintenance';
-import { commandContext, onShutdown } from '../process';
+import { commandContext, onShutdown, stopInOrder } from '../process';
 
 export function registerWorker(program: Command): void {
   program
@@ -24,16 +25,24 @@ export function registerWorker(program: Command): void {
         ...(config.BRAID_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.BRAID_WORKFLOW_BUNDLE } } : {}),
       });
       const stopMaintenance = startMaintenance(pool, log);
-      onShutdown(async () => {
-        stopMaintenance();
-        worker.shutdown();
-      });
+      const workerRun = worker.run();
+      // The worker finishes the tasks it holds before the connections close.
+      onShutdown(() =>
+        stopInOrder(log, [
+          async () => stopMaintenance(),
+          async () => {
+            worker.shutdown();
+            await workerRun;
+          },
+          () => connection.close(),
+          () => nats.nc.drain(),
+          () => temporal.connection.close(),
+          async () => temporal.devServer?.stop(),
+          () => pool.end(),
+        ]),
+      );
       console.error(`braid: worker running (task queue ${config.BRAID_TASK_QUEUE}, Temporal ${temporal.address})`);
-      await worker.run();
-      await connection.close();
-      await nats.nc.drain();
-      await temporal.connection.close();
-      await temporal.devServer?.stop();
-      await pool.end();
+      announceReady();
+      await workerRun;
     });
 }

@@ -8,9 +8,8 @@ import { createLogger } from '../../runtime/logger';
 import { preparePostgres, prepareNats } from '../../runtime/platform';
 import { resolveTemporalBinary, startDevServer, type DevServer } from '../../runtime/services/temporal';
 import { WORKFLOWS_PATH } from '../../workers/braid-worker';
-import pg from 'pg';
 import { natsServerInstalled, PrivateNatsServer } from './nats-server';
-import { newTestDatabaseName, testEnv } from './test-env';
+import { dropDatabase, newTestDatabaseName, testEnv } from './test-env';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -72,16 +71,3 @@ const quietBundlerLogger = {
   warn: (message: string) => console.warn(message),
   error: (message: string) => console.error(message),
 };
-
-async function dropDatabase(databaseUrl: string): Promise<void> {
-  const url = new URL(databaseUrl);
-  const name = url.pathname.slice(1);
-  url.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-}

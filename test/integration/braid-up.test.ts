@@ -1,0 +1,132 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { createPool } from '../../db/client';
+import { waitForDrain } from '../../db/accounting';
+import { RAW_STREAM } from '../../ingest/raw-stream';
+import { loadConfig, type Config } from '../../runtime/config';
+import { repoRoot } from '../../runtime/paths';
+import { connectNats } from '../../runtime/services/nats';
+import { freePort } from '../../runtime/services/local-process';
+import { track } from '../support/events';
+import { databaseUrlNamed, dropDatabase } from '../support/test-env';
+
+const unique = (prefix: string) => `${prefix}${randomBytes(5).toString('hex')}`;
+
+/**
+ * `braid up` as a user runs it: the real CLI, which prepares the services and
+ * runs the worker, ingest and API as child processes. It gets a database,
+ * state directory, port, task queue and ingest consumer of its own, and the
+ * test run's Temporal, so it starts no dev server and sees only its project's traffic.
+ */
+describe('braid up', () => {
+  const projectId = unique('up');
+  const testEnv = inject('testEnv');
+  const stateDir = mkdtempSync(join(tmpdir(), 'braid-up-'));
+  const adminToken = unique('admin-token-');
+  const durable = unique('up_ingest_');
+  let env: NodeJS.ProcessEnv;
+  let config: Config;
+  let up: ChildProcess;
+  let output = '';
+  let exited: Promise<number | null>;
+  let childPids: number[] = [];
+  let pool: pg.Pool;
+
+  beforeAll(async () => {
+    env = {
+      ...process.env,
+      ...testEnv,
+      DATABASE_URL: databaseUrlNamed(testEnv.DATABASE_URL as string, `${new URL(testEnv.DATABASE_URL as string).pathname.slice(1)}_up`),
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      BRAID_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
+      BRAID_STATE_DIR: stateDir,
+      BRAID_HTTP_PORT: String(await freePort()),
+      BRAID_ADMIN_TOKEN: adminToken,
+      BRAID_TASK_QUEUE: unique('tq-up-'),
+      BRAID_INGEST_DURABLE: durable,
+      BRAID_INGEST_FILTER: `braid.raw.${projectId}.>`,
+    };
+    config = loadConfig(env);
+    up = spawn(process.execPath, [join(repoRoot, 'bin', 'braid.js'), 'up'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    exited = new Promise((resolve) => up.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('braid: up —')) resolve();
+      };
+      up.stdout?.on('data', onData);
+      up.stderr?.on('data', onData);
+      void exited.then((code) => reject(new Error(`braid up exited with ${code} before it was up:\n${output}`)));
+    });
+    pool = createPool(config.DATABASE_URL, 2);
+  });
+
+  afterAll(async () => {
+    // Only when a test failed half-way: nothing of this run may outlive it.
+    for (const pid of [up?.pid, ...childPids]) if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
+    await pool?.end();
+    if (!config) return;
+    const nc = await connectNats(config.NATS_URL, 'braid-test');
+    await nc.jetstreamManager().then((jsm) => jsm.consumers.delete(RAW_STREAM, durable)).catch(() => undefined);
+    await nc.close();
+    await dropDatabase(config.DATABASE_URL);
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('runs the worker, ingest and API as child processes that together carry an event from the collector to Postgres', async () => {
+    const children = braidChildren(up.pid as number);
+    childPids = children.map((c) => c.pid);
+    expect(children.map((c) => c.role).sort()).toEqual(['api', 'ingest', 'worker']);
+
+    const api = `http://127.0.0.1:${config.BRAID_HTTP_PORT}`;
+    const ready = await fetch(`${api}/readyz`);
+    expect(ready.status).toBe(200);
+
+    const made = await fetch(`${api}/api/projects`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ projectId, name: 'braid up test' }),
+    });
+    expect(made.status).toBe(201);
+    const { writeKeys } = (await made.json()) as { writeKeys: Record<string, string> };
+    const sent = await fetch(`${api}/v1/track`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${writeKeys.web}:`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify(track()),
+    });
+    expect(sent.status).toBe(200);
+    const accounting = await waitForDrain(pool, projectId, 1, 60_000);
+    expect(accounting).toMatchObject({ accepted: 1, canonical: 1, inFlight: 0 });
+  });
+
+  it('stops every process on SIGINT and exits 0', async () => {
+    expect(childPids).toHaveLength(3);
+    up.kill('SIGINT');
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running after 20 s'), 20_000))]);
+    expect(code, output).toBe(0);
+    expect([up.pid, ...childPids].filter((pid) => isAlive(pid as number))).toEqual([]);
+  });
+});
+
+/** The braid commands that run as direct children of `pid` (tsx's esbuild service may run beside them). */
+function braidChildren(pid: number): { pid: number; role: string }[] {
+  const lines = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' }).trim().split('\n');
+  return lines.flatMap((line) => {
+    const match = /^\s*(\d+)\s+.*bin\/braid\.js (\S+)$/.exec(line);
+    return match ? [{ pid: Number(match[1]), role: match[2] as string }] : [];
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
