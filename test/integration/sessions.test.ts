@@ -36,6 +36,7 @@ describe('sessions on event time', () => {
 
     await sleep(2_500); // the device's host workflow idles out (idle 1 s in this test)
     const handle = stack.client.workflow.getHandle(stack.hostOf(projectId, 'web', 'a:laptop'));
+    expect(handle.workflowId).toMatch(process.env.BRAID_SESSION_HOSTING === 'per-device' ? /^device:/ : /^sessions:/);
     expect((await handle.describe()).status.name).toBe('COMPLETED');
 
     await stack.publish(subject, event(30)); // late: bridges 10 → 50
