@@ -247,13 +247,15 @@ export async function insertLineage(client: pg.PoolClient, events: CanonicalDraf
     backfill_id: target.backfillId ?? null,
     destination: target.destination,
   }));
+  // The project's rules version as of this transaction: the rules that decided these rows.
   await client.query(
     `INSERT INTO "${target.schema}".lineage
        (project_id, event_id, source_stream, source_sequence, source_subject, channel, received_at, transforms, flags,
-        workflow_id, run_id, replay_id, backfill_id, destination)
-     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(project_id text, event_id text, source_stream text,
+        workflow_id, run_id, replay_id, backfill_id, destination, rules_version)
+     SELECT x.*, p.rules_version FROM jsonb_to_recordset($1::jsonb) AS x(project_id text, event_id text, source_stream text,
        source_sequence bigint, source_subject text, channel text, received_at timestamptz, transforms jsonb, flags jsonb,
        workflow_id text, run_id text, replay_id text, backfill_id text, destination text)
+     LEFT JOIN braid.projects p USING (project_id)
      ON CONFLICT DO NOTHING`,
     [JSON.stringify(rows)],
   );

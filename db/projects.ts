@@ -92,7 +92,7 @@ export async function updateProjectSettings(
     }
     const { name = row.name, ...settingsPatch } = patch;
     const settings = projectSettingsSchema.parse({ ...row.settings, ...settingsPatch });
-    await client.query('UPDATE braid.projects SET name = $2, settings = $3, updated_at = now() WHERE project_id = $1', [projectId, name, settings]);
+    await client.query('UPDATE braid.projects SET name = $2, settings = $3, rules_version = rules_version + 1, updated_at = now() WHERE project_id = $1', [projectId, name, settings]);
     const added = settings.channels.filter((c) => !row.settings.channels.includes(c));
     const newWriteKeys = await createWriteKeys(client, projectId, added);
     await client.query('COMMIT');

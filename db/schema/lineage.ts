@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, jsonb, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, jsonb, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { Transform } from '../../rules/transforms';
 import { braid } from './braid-schema';
 
@@ -22,6 +22,8 @@ export const lineage = braid.table(
     replayId: text(),
     backfillId: text(),
     destination: text().notNull(),
+    /** The project's rules version that wrote the event (null for writes before 0016). */
+    rulesVersion: integer(),
     writtenAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

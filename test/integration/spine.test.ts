@@ -159,6 +159,7 @@ describe('NATS → session workflows → Postgres', () => {
       destination: string;
       written_at: Date;
       device_key: string;
+      rules_version: number;
     }>(`SELECT l.*, c.device_key FROM analytics.lineage l JOIN braid.canonical_events c USING (project_id, event_id) WHERE l.project_id = $1`, [projectId]);
     expect(res.rows).toHaveLength(good.length);
     for (const row of res.rows) {
@@ -171,6 +172,7 @@ describe('NATS → session workflows → Postgres', () => {
       expect(row.run_id).toMatch(/^[0-9a-f-]{36}$/);
       expect(row.destination).toBe('production');
       expect(row.written_at).toBeInstanceOf(Date);
+      expect(row.rules_version).toBe(1); // the project's rules as created
     }
     const runs = new Set(res.rows.map((r) => `${r.workflow_id}|${r.run_id}`));
     for (const run of runs) {
