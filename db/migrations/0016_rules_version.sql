@@ -19,3 +19,6 @@ SELECT
   l.flags,
   l.rules_version
 FROM braid.lineage l;
+--> statement-breakpoint
+-- Re-applies security_invoker, column grants and row-level security to the re-created view and to braid.staged_events (0015).
+SELECT braid.apply_analyst_access();

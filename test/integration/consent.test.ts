@@ -29,6 +29,16 @@ describe('consent', () => {
     await stack?.stop();
   });
 
+  /** Waits until the device's actor holds `n` events (the drain that holds them may take a moment on a busy machine). */
+  const held = async (projectId: string, channel: string, deviceId: string, n: number) => {
+    const path = `/api/projects/${projectId}/devices/${channel}/${deviceId}`;
+    for (const until = Date.now() + 30_000; Date.now() < until; await sleep(200)) {
+      const device = await stack.api!.call('GET', path);
+      if (device.status === 200 && device.body.held === n && device.body.pending === 0) return device.body;
+    }
+    throw new Error(`device ${channel}/${deviceId} of ${projectId} did not come to hold ${n} events`);
+  };
+
   const rows = async (projectId: string) =>
     (await stack.pool.query<{ event_id: string; event_time: Date }>(`SELECT event_id, event_time FROM analytics.events WHERE project_id = $1 ORDER BY event_time`, [projectId])).rows;
 
@@ -38,10 +48,9 @@ describe('consent', () => {
     const second = track({ anonymousId: 'visitor', event: 'Product Viewed', timestamp: at(1) });
     await stack.publish(subject, first);
     await stack.publish(subject, second);
-    await sleep(1_500);
+    const device = await held(optIn, 'web', 'visitor', 2);
     expect(await rows(optIn)).toEqual([]); // held (staged in Postgres), not written, not dropped
-    const device = await stack.api!.call('GET', `/api/projects/${optIn}/devices/web/visitor`);
-    expect(device.body).toMatchObject({ held: 2, written: 0, pending: 0, hostWorkflowId: stack.hostOf(optIn, 'web', 'a:visitor') });
+    expect(device).toMatchObject({ held: 2, written: 0, pending: 0, hostWorkflowId: stack.hostOf(optIn, 'web', 'a:visitor') });
 
     const consent = track({ anonymousId: 'visitor', event: 'Consent Given', timestamp: at(3), context: granted(true) });
     await stack.publish(subject, consent);
@@ -55,14 +64,14 @@ describe('consent', () => {
 
   it('opt-in: consent set through the API releases held events at once', async () => {
     const subject = rawSubject(optIn, 'mobile');
-    const held = track({ anonymousId: 'phone-9', event: 'App Opened', timestamp: new Date().toISOString() });
-    await stack.publish(subject, held);
-    await sleep(1_000);
+    const heldEvent = track({ anonymousId: 'phone-9', event: 'App Opened', timestamp: new Date().toISOString() });
+    await stack.publish(subject, heldEvent);
+    await held(optIn, 'mobile', 'phone-9', 1);
     const res = await stack.api!.call('POST', '/api/consent', { projectId: optIn, anonymousId: 'phone-9', categories: { analytics: true }, at: new Date(Date.now() + 1000).toISOString() });
     expect(res.status).toBe(200);
     expect(res.body.signalledSessions).toBeGreaterThanOrEqual(1);
     await stack.drained(optIn, 4, 20_000);
-    expect((await rows(optIn)).map((r) => r.event_id)).toContain(held.messageId);
+    expect((await rows(optIn)).map((r) => r.event_id)).toContain(heldEvent.messageId);
   });
 
   it('opt-in: consent that never arrives writes nothing and counts the suppressions', async () => {
