@@ -4,7 +4,7 @@ import type { ProjectSettings } from '../contracts/project';
 import { decideConsent, readConsent, requiredCategory, type ConsentRecord } from '../rules/consent';
 import { isLinkableId } from '../rules/identifiers';
 import { minimize } from '../rules/minimize';
-import { parseIsoTimestamp } from '../rules/timestamps';
+import { parseIsoTimestamp } from '../contracts/timestamps';
 import { transform } from '../rules/transforms';
 import type { CanonicalDraft } from './canonical-events.types';
 import { subjectHash } from '../db/secrets';

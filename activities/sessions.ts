@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { planSessions, sessionWindow, type SessionInterval, type SessionPlan, type SessionScope } from '../rules/sessionize';
-import { parseIsoTimestamp } from '../rules/timestamps';
+import { parseIsoTimestamp } from '../contracts/timestamps';
 import type { CanonicalDraft } from './canonical-events.types';
 
 export interface DeviceSessionPlan {

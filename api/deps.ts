@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { NatsConnection } from 'nats';
 import type pg from 'pg';
-import type { SessionHosting } from '../rules/session-key';
+import type { SessionHosting } from '../contracts/hosting';
 import type { Logger } from '../runtime/logger';
 
 /** What the API's routes use. */

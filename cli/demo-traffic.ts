@@ -1,4 +1,4 @@
-import { rawSubject } from '../ingest/raw-stream';
+import { rawSubject } from '../contracts/wire';
 
 export interface DemoMessage {
   subject: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseIsoTimestamp } from '../rules/timestamps';
+import { parseIsoTimestamp } from './timestamps';
 
 /**
  * The event envelope of the public contract (Segment Spec compatible), as one

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CHANNEL_PATTERN, DEFAULT_CHANNELS, PROJECT_ID_PATTERN } from './envelope';
-import { NAMING_CONVENTIONS } from '../rules/naming';
-import { DEFAULT_SESSION_HOSTS } from '../rules/session-key';
+import { NAMING_CONVENTIONS } from './naming';
+import { DEFAULT_SESSION_HOSTS } from './hosting';
 
 const policy = z.enum(['allow', 'flag', 'block']);
 const category = z.string().trim().toLowerCase().pipe(z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'a consent category such as "analytics"'));

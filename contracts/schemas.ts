@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { CHANNEL_PATTERN, MAX_EVENT_NAME_LENGTH } from './envelope';
-import { RESERVED_KEYS } from '../rules/schema-snapshot';
+
+/**
+ * Registry keys: a track event's name, or one of these for the calls whose
+ * `traits` a schema describes. The `$` keeps them apart from any event name.
+ */
+export const IDENTIFY_KEY = '$identify';
+export const GROUP_KEY = '$group';
+export const RESERVED_KEYS = [IDENTIFY_KEY, GROUP_KEY] as const;
 
 /**
  * The schema registry's API bodies (contract section 4: `PUT

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { SchemaChange } from '../rules/schema-compatibility';
 import { decidePush, type PushChange, type PushDecision, type PushRequest } from '../rules/schema-push';
-import { buildRegistrySnapshot, IDENTIFY_KEY, GROUP_KEY, schemaTargetOf, type RegisteredSchema, type RegistrySnapshot } from '../rules/schema-snapshot';
+import { GROUP_KEY, IDENTIFY_KEY } from '../contracts/schemas';
+import { buildRegistrySnapshot, schemaTargetOf, type RegisteredSchema, type RegistrySnapshot } from '../rules/schema-snapshot';
 import { SchemaCompiler, type JsonSchema } from '../rules/schema-validation';
 import { parseSchemaVersion } from '../rules/schema-version';
 

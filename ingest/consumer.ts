@@ -5,11 +5,12 @@ import { insertReceipts, type Receipt } from '../activities/receipts';
 import { insertRejections } from '../activities/rejected-events';
 import { decodeMessage, type Rejection } from '../rules/decode-message';
 import type { PreparedEvent } from '../rules/prepared-event';
-import { deviceKey, hostWorkflowId, DEFAULT_SESSION_HOSTS, type SessionHosting } from '../rules/session-key';
+import { DEFAULT_SESSION_HOSTS, type SessionHosting } from '../contracts/hosting';
+import { deviceKey, hostWorkflowId } from '../rules/session-key';
 import type { Logger } from '../runtime/logger';
 import type { ProjectDirectory } from './project-directory';
-import { RAW_STREAM } from './raw-stream';
-import { receivedAtMs } from './received-at';
+import { RAW_STREAM } from '../contracts/wire';
+import { receivedAtMs } from '../rules/received-at';
 import { SessionBatcher, type Group } from './session-batcher';
 import { isPermanentSinkError, type SessionSink } from './session-sink';
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { projectRules } from '../db/project-rules';
 import { listProjects, type ProjectRecord } from '../db/projects';
-import { DEFAULT_SESSION_HOSTS } from '../rules/session-key';
+import { DEFAULT_SESSION_HOSTS } from '../contracts/hosting';
 import type { ProjectRules } from '../rules/decode-message';
 import { SchemaRegistryCache } from './schema-registry-cache';
 

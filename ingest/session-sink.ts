@@ -2,7 +2,8 @@ import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import { stageEvents } from '../db/staged-events';
 import type { PreparedEvent } from '../rules/prepared-event';
-import { consentChangedSignal, hostNoticeSignal, type HostNotice } from '../workflows/session.messages';
+import { SIGNALS } from '../contracts/wire';
+import type { HostNotice } from '../workflows/session.messages';
 import type { HostInit, sessionHostWorkflow } from '../workflows/session-host.workflow';
 
 /** One host's group of events (each with its device), ready to hand to the host workflow. */
@@ -45,7 +46,7 @@ export async function notifyHost(client: Client, taskQueue: string, host: { work
     workflowId: host.workflowId,
     taskQueue,
     args: [init],
-    signal: hostNoticeSignal,
+    signal: SIGNALS.hostNotice,
     signalArgs: [notice],
   });
 }
@@ -76,7 +77,7 @@ export async function recheckHeldEvents(client: Client, taskQueue: string, host:
     workflowId: host.workflowId,
     taskQueue,
     args: [init],
-    signal: consentChangedSignal,
+    signal: SIGNALS.consentChanged,
     signalArgs: [],
   });
 }

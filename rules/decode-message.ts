@@ -8,11 +8,12 @@ import {
 } from '../contracts/envelope';
 import { normalizeCurrency } from './currency';
 import { computeEventTime } from './event-time';
-import { checkEventName, type NamingConvention } from './naming';
+import type { NamingConvention } from '../contracts/naming';
+import { checkEventName } from './naming';
 import type { EventSource, PreparedEvent } from './prepared-event';
 import { sanitizeJson } from './sanitize';
 import { EMPTY_REGISTRY, type RegistrySnapshot } from './schema-snapshot';
-import { toIso } from './timestamps';
+import { toIso } from '../contracts/timestamps';
 import { checkAgainstRegistry, decidePlan, DEFAULT_TRACKING_PLAN, type PlanViolation, type TrackingPlanPolicy } from './tracking-plan';
 import { transform, type Transform } from './transforms';
 

@@ -1,4 +1,4 @@
-import { parseIsoTimestamp } from './timestamps';
+import { parseIsoTimestamp } from '../contracts/timestamps';
 
 export const DEFAULT_SKEW_TOLERANCE_MS = 30_000;
 /** Event times more than this after receipt are clamped to the receipt time. */

@@ -1,5 +1,4 @@
-export const NAMING_CONVENTIONS = ['object_action_title', 'snake_case', 'any'] as const;
-export type NamingConvention = (typeof NAMING_CONVENTIONS)[number];
+import type { NamingConvention } from '../contracts/naming';
 
 const RULES: Record<NamingConvention, { pattern: RegExp; example: string }> = {
   // "Order Completed", "Product List Viewed", "Checkout Step 2 Completed"

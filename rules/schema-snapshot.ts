@@ -2,13 +2,7 @@ import type { EventType } from '../contracts/envelope';
 import { compareSchemaVersions, parseSchemaVersion, type SchemaVersion } from './schema-version';
 import type { JsonSchema, SchemaValidator } from './schema-validation';
 
-/**
- * Registry keys: a track event's name, or one of these for the calls whose
- * `traits` a schema describes. The `$` keeps them apart from any event name.
- */
-export const IDENTIFY_KEY = '$identify';
-export const GROUP_KEY = '$group';
-export const RESERVED_KEYS = [IDENTIFY_KEY, GROUP_KEY] as const;
+import { GROUP_KEY, IDENTIFY_KEY } from '../contracts/schemas';
 
 export type SchemaTarget = 'properties' | 'traits';
 

@@ -1,3 +1,4 @@
+import type { SessionHosting } from '../contracts/hosting';
 import { isLinkableId } from './identifiers';
 
 export interface DeviceIds {
@@ -22,12 +23,6 @@ export function sessionWorkflowId(projectId: string, channel: string, key: strin
   return `session:${projectId}:${channel}:${key.slice(2)}`;
 }
 
-/** How device actors map onto workflows: many devices per host workflow, or one workflow per device. */
-export const SESSION_HOSTINGS = ['hosted', 'per-device'] as const;
-export type SessionHosting = (typeof SESSION_HOSTINGS)[number];
-
-/** Host workflows per project when the project does not say (see README, "Session hosts"). */
-export const DEFAULT_SESSION_HOSTS = 4;
 
 export interface DeviceRoute {
   projectId: string;

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { z } from 'zod';
-import { SESSION_HOSTINGS } from '../rules/session-key';
+import { SESSION_HOSTINGS } from '../contracts/hosting';
 
 /**
  * Process configuration, parsed once from the environment. A bad value fails

@@ -4,8 +4,8 @@ import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import type pg from 'pg';
 import { createPool } from '../db/client';
 import { runMigrations } from '../db/migrate';
-import { ensureIngestConsumer, ensureRawStream } from '../ingest/raw-stream';
-import type { Config } from './config';
+import { ensureIngestConsumer, ensureRawStream } from './services/jetstream';
+import { ConfigError, type Config } from './config';
 import type { Logger } from './logger';
 import { connectNats, ensureNats } from './services/nats';
 import { ensurePostgres } from './services/postgres';
@@ -53,14 +53,23 @@ export interface TemporalHandles {
 }
 
 /**
- * TEMPORAL_ADDRESS when set; otherwise the dev server on 127.0.0.1:7233,
- * started from the Temporal CLI (found or built once into the cache) with a
- * SQLite file under BRAID_STATE_DIR so state survives restarts.
+ * TEMPORAL_ADDRESS when set. Otherwise, only for `braid up` or a command run
+ * with `--dev-server`: the dev server on 127.0.0.1:7233, reused when one runs,
+ * else started from the Temporal CLI (found or built once into the cache)
+ * with a SQLite file under BRAID_STATE_DIR so state survives restarts. Any
+ * other process refuses to start, so production never runs on a dev server
+ * by accident.
  */
-export async function prepareTemporal(config: Config, log: Logger): Promise<TemporalHandles> {
+export async function prepareTemporal(config: Config, log: Logger, options: { command: string; devServer: boolean }): Promise<TemporalHandles> {
   const namespace = config.TEMPORAL_NAMESPACE;
   let address = config.TEMPORAL_ADDRESS;
   let devServer: DevServer | null = null;
+  if (!address && !options.devServer) {
+    throw new ConfigError([
+      `TEMPORAL_ADDRESS: not set, and \`braid ${options.command}\` does not start a Temporal server of its own. ` +
+        `Point it at your Temporal frontend (e.g. TEMPORAL_ADDRESS=temporal:7233), or pass --dev-server to use a local development server (\`braid up\` does this for you).`,
+    ]);
+  }
   if (address) {
     await waitFor(`Temporal at ${address} (TEMPORAL_ADDRESS), namespace ${namespace}`, () => isTemporalReady(address as string, namespace), 60_000, 500);
   } else if (await isTemporalReady(DEFAULT_TEMPORAL_ADDRESS, namespace)) {

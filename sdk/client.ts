@@ -1,6 +1,6 @@
 import { connect, type ConnectionOptions, type JetStreamClient, type NatsConnection } from 'nats';
 import { CHANNEL_PATTERN, PROJECT_ID_PATTERN, type EventType } from '../contracts/envelope';
-import { RAW_STREAM, rawSubject } from '../ingest/raw-stream';
+import { RAW_STREAM, rawSubject } from '../contracts/wire';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff';
 import { BraidValidationError } from './errors';
 import { buildEvent, encodeForSend, type BuiltEvent } from './events';

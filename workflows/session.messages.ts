@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { SIGNALS } from '../contracts/wire';
 import type { PreparedEvent } from '../rules/prepared-event';
 
 /**
@@ -25,10 +26,10 @@ export interface SessionSummary {
   continuedAsNew: number;
 }
 
-export const eventsSignal = defineSignal<[SessionBatch]>('events');
+export const eventsSignal = defineSignal<[SessionBatch]>(SIGNALS.sessionEvents);
 export const summaryQuery = defineQuery<SessionSummary>('summary');
 /** Consent changed for someone on this device (sent by POST /api/consent): re-check held events now. */
-export const consentChangedSignal = defineSignal('consentChanged');
+export const consentChangedSignal = defineSignal(SIGNALS.consentChanged);
 
 /** Ingest staged events of a host's devices (the payloads wait in Postgres; this is only the notice). */
 export interface HostNotice {
@@ -53,5 +54,5 @@ export interface HostSummary {
   continuedAsNew: number;
 }
 
-export const hostNoticeSignal = defineSignal<[HostNotice]>('staged');
+export const hostNoticeSignal = defineSignal<[HostNotice]>(SIGNALS.hostNotice);
 export const hostSummaryQuery = defineQuery<HostSummary>('hostSummary');

@@ -6,7 +6,7 @@ import { getProject } from '../../db/projects';
 import { decodeMessage, type Rejection } from '../../rules/decode-message';
 import type { PreparedEvent } from '../../rules/prepared-event';
 import { deviceKey } from '../../rules/session-key';
-import { parseIsoTimestamp } from '../../rules/timestamps';
+import { parseIsoTimestamp } from '../../contracts/timestamps';
 import { PRODUCTION, writeInTransaction } from '../canonical-events';
 import { ensurePartitionsFor } from '../partitions';
 import { insertReceipts } from '../receipts';

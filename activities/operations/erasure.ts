@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { OperationRecord } from '../../db/operations';
 import { subjectHash } from '../../db/secrets';
-import { RAW_STREAM } from '../../ingest/raw-stream';
+import { RAW_STREAM } from '../../contracts/wire';
 import type { ChunkOutcome, OperationDeps } from './chunk';
 
 export const ERASURE_MODES = ['suppress', 'suppress_and_delete', 'delete', 'unsuppress'] as const;

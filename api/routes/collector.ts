@@ -7,8 +7,8 @@ import { Events, headers as natsHeaders, type JetStreamClient, type JetStreamMan
 import type pg from 'pg';
 import { describeIssues, envelopeSchema, EVENT_TYPES, MAX_EVENT_BYTES, type EventType, type RejectionReason, type Violation } from '../../contracts/envelope';
 import { resolveWriteKey } from '../../db/write-keys';
-import { RAW_STREAM, rawSubject } from '../../ingest/raw-stream';
-import { RECEIVED_AT_HEADER } from '../../ingest/received-at';
+import { RAW_STREAM, rawSubject } from '../../contracts/wire';
+import { RECEIVED_AT_HEADER } from '../../contracts/wire';
 import { loadCollectorConfig, type CollectorConfig } from '../collector-config';
 import type { ApiDeps } from '../deps';
 import { ApiError, errorBody } from '../errors';

@@ -1,6 +1,7 @@
 import { describeDevice } from '../../db/devices';
 import { getProject } from '../../db/projects';
-import { DEFAULT_SESSION_HOSTS, hostWorkflowId } from '../../rules/session-key';
+import { DEFAULT_SESSION_HOSTS } from '../../contracts/hosting';
+import { hostWorkflowId } from '../../rules/session-key';
 import type { ApiDeps } from '../deps';
 import { ApiError, notFound } from '../errors';
 import type { RouteTable } from '../route-table';

@@ -1,5 +1,5 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { RAW_STREAM } from '../../ingest/raw-stream';
+import { RAW_STREAM } from '../../contracts/wire';
 import type { ApiDeps } from '../deps';
 import type { RouteTable } from '../route-table';
 

@@ -36,11 +36,12 @@ export function registerApi(program: Command): void {
   program
     .command('api')
     .description('run the HTTP API: operator API, health, metrics, OpenAPI document')
-    .action(async () => {
+    .option('--dev-server', 'when TEMPORAL_ADDRESS is unset, use (or start) a local Temporal dev server: development only')
+    .action(async (opts: { devServer?: boolean }) => {
       const { config, log } = commandContext('api');
+      const temporal = await prepareTemporal(config, log, { command: 'api', devServer: opts.devServer === true });
       const pool = await preparePostgres(config, log);
       const nats = await prepareNats(config, log, 'braid-api');
-      const temporal = await prepareTemporal(config, log);
       const app = await startApiServer({ config, log, pool, nc: nats.nc, temporal: temporal.client });
       console.error(`braid: api running on http://127.0.0.1:${config.BRAID_HTTP_PORT} (OpenAPI at /api/openapi.json)`);
       onShutdown(() =>

@@ -9,11 +9,12 @@ export function registerIngest(program: Command): void {
   program
     .command('ingest')
     .description('run the JetStream consumer that validates events and signals session workflows')
-    .action(async () => {
+    .option('--dev-server', 'when TEMPORAL_ADDRESS is unset, use (or start) a local Temporal dev server: development only')
+    .action(async (opts: { devServer?: boolean }) => {
       const { config, log } = commandContext('ingest');
+      const temporal = await prepareTemporal(config, log, { command: 'ingest', devServer: opts.devServer === true });
       const pool = await preparePostgres(config, log);
       const nats = await prepareNats(config, log, 'braid-ingest');
-      const temporal = await prepareTemporal(config, log);
       const sink = new TemporalSessionSink(temporal.client, pool, config.BRAID_TASK_QUEUE, config.BRAID_SESSION_IDLE);
       const consumer = await startIngest({ config, log, pool, js: nats.js, sink });
       console.error(`braid: ingest running (consumer ${config.BRAID_INGEST_DURABLE} on ${config.BRAID_INGEST_FILTER})`);

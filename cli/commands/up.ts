@@ -20,7 +20,7 @@ export function registerUp(program: Command): void {
       console.error('braid: starting Postgres, NATS and Temporal where needed…');
       const pool = await preparePostgres(config, log);
       const nats = await prepareNats(config, log, 'braid-up');
-      const temporal = await prepareTemporal(config, log);
+      const temporal = await prepareTemporal(config, log, { command: 'up', devServer: true });
       const supervisor = new Supervisor(braidProcesses(temporal.address), log);
 
       // Every step runs even if one before it fails, so the dev server never outlives braid up.

@@ -9,11 +9,12 @@ export function registerWorker(program: Command): void {
   program
     .command('worker')
     .description('run the Temporal worker for session workflows')
-    .action(async () => {
+    .option('--dev-server', 'when TEMPORAL_ADDRESS is unset, use (or start) a local Temporal dev server: development only')
+    .action(async (opts: { devServer?: boolean }) => {
       const { config, log } = commandContext('worker');
+      const temporal = await prepareTemporal(config, log, { command: 'worker', devServer: opts.devServer === true });
       const pool = await preparePostgres(config, log);
       const nats = await prepareNats(config, log, 'braid-worker');
-      const temporal = await prepareTemporal(config, log);
       const { worker, connection } = await createBraidWorker({
         address: temporal.address,
         namespace: temporal.namespace,

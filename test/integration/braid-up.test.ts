@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createPool } from '../../db/client';
 import { waitForDrain } from '../../db/accounting';
-import { RAW_STREAM } from '../../ingest/raw-stream';
+import { RAW_STREAM } from '../../contracts/wire';
 import { loadConfig, type Config } from '../../runtime/config';
 import { repoRoot } from '../../runtime/paths';
 import { connectNats } from '../../runtime/services/nats';
@@ -130,3 +130,20 @@ function isAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+describe('production processes without TEMPORAL_ADDRESS', () => {
+  it.each(['worker', 'ingest', 'api'])('braid %s refuses to start, names the variable and the way out', (role) => {
+    const { TEMPORAL_ADDRESS: _unset, ...env } = process.env;
+    let failure: { status: number | null; stderr: string } | null = null;
+    try {
+      execFileSync(process.execPath, [join(repoRoot, 'bin', 'braid.js'), role], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    } catch (error) {
+      const e = error as { status: number | null; stderr: string };
+      failure = { status: e.status, stderr: e.stderr };
+    }
+    expect(failure?.status).toBe(1);
+    expect(failure?.stderr).toContain('TEMPORAL_ADDRESS: not set');
+    expect(failure?.stderr).toContain('--dev-server');
+    expect(failure?.stderr).not.toContain('    at '); // a message, not a stack trace
+  });
+});

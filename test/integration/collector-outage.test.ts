@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Events, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../api/server';
-import { RAW_STREAM } from '../../ingest/raw-stream';
+import { RAW_STREAM } from '../../contracts/wire';
 import { createLogger } from '../../runtime/logger';
 import { connectNats } from '../../runtime/services/nats';
 import { sleep, track } from '../support/events';

@@ -1,8 +1,9 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_EVENT_BYTES } from '../../contracts/envelope';
-import { ensureIngestConsumer, RAW_STREAM } from '../../ingest/raw-stream';
-import { RECEIVED_AT_HEADER } from '../../ingest/received-at';
+import { ensureIngestConsumer } from '../../runtime/services/jetstream';
+import { RAW_STREAM } from '../../contracts/wire';
+import { RECEIVED_AT_HEADER } from '../../contracts/wire';
 import { msgId, sleep, track } from '../support/events';
 import { startStack, uniqueId, type Stack } from '../support/stack';
 

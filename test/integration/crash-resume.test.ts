@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawSubject } from '../../ingest/raw-stream';
+import { rawSubject } from '../../contracts/wire';
 import { sleep, track } from '../support/events';
 import { finished, waitForOperation } from '../support/operations';
 import { startStack, uniqueId, type Stack } from '../support/stack';

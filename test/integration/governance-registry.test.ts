@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawSubject } from '../../ingest/raw-stream';
+import { rawSubject } from '../../contracts/wire';
 import { msgId, track } from '../support/events';
 import { startStack, uniqueId, type Stack } from '../support/stack';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawSubject } from '../../ingest/raw-stream';
+import { rawSubject } from '../../contracts/wire';
 import { loadConfig } from '../../runtime/config';
 import { page, sleep, track } from '../support/events';
 import { startStack, uniqueId, type Stack } from '../support/stack';

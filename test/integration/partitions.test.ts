@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyRetention } from '../../db/retention';
-import { rawSubject } from '../../ingest/raw-stream';
+import { rawSubject } from '../../contracts/wire';
 import { track } from '../support/events';
 import { startStack, uniqueId, type Stack } from '../support/stack';
 

@@ -1,6 +1,7 @@
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureRawStream, RAW_STREAM } from '../../ingest/raw-stream';
+import { ensureRawStream } from '../../runtime/services/jetstream';
+import { RAW_STREAM } from '../../contracts/wire';
 import { BraidClosedError, BraidQueueFullError, createClient, type BraidClient, type ClientOptions, type Delivery } from '../../sdk';
 import { sleep } from '../support/events';
 import { PrivateNatsServer } from '../support/nats-server';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RAW_STREAM } from '../../ingest/raw-stream';
+import { RAW_STREAM } from '../../contracts/wire';
 import { BraidValidationError, createClient, defineTrackingPlan, type BraidClient } from '../../sdk';
 import { startStack, uniqueId, type Stack } from '../support/stack';
 

@@ -9,7 +9,8 @@ import { getAccounting, waitForDrain, type AccountingRow } from '../../db/accoun
 import { createProject } from '../../db/projects';
 import { IngestConsumer, type IngestOptions } from '../../ingest/consumer';
 import { ProjectDirectory } from '../../ingest/project-directory';
-import { ensureIngestConsumer, RAW_STREAM } from '../../ingest/raw-stream';
+import { ensureIngestConsumer } from '../../runtime/services/jetstream';
+import { RAW_STREAM } from '../../contracts/wire';
 import { MAX_GROUP_BYTES } from '../../ingest/start-ingest';
 import { TemporalSessionSink, type SessionSink } from '../../ingest/session-sink';
 import { loadConfig } from '../../runtime/config';
@@ -19,7 +20,8 @@ import { createBraidWorker } from '../../workers/braid-worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../api/server';
 import { createToken } from '../../db/api-tokens';
-import { DEFAULT_SESSION_HOSTS, hostWorkflowId } from '../../rules/session-key';
+import { DEFAULT_SESSION_HOSTS } from '../../contracts/hosting';
+import { hostWorkflowId } from '../../rules/session-key';
 
 // The run's own database and settings, decided once by the global setup.
 Object.assign(process.env, inject('testEnv'));

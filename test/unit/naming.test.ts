@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NAMING_CONVENTIONS, checkEventName, type NamingConvention } from '../../rules/naming';
+import { NAMING_CONVENTIONS, type NamingConvention } from '../../contracts/naming';
+import { checkEventName } from '../../rules/naming';
 
 describe('NAMING_CONVENTIONS', () => {
   it('lists the contract’s conventions', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseIsoTimestamp, toIso } from '../../rules/timestamps';
+import { parseIsoTimestamp, toIso } from '../../contracts/timestamps';
 
 /** Epoch milliseconds of a UTC wall-clock time, computed independently of the rule. */
 const utc = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number => Date.UTC(y, mo - 1, d, h, mi, s, ms);

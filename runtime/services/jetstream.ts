@@ -1,11 +1,5 @@
 import { AckPolicy, DeliverPolicy, DiscardPolicy, nanos, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from 'nats';
-
-export const RAW_STREAM = 'BRAID_RAW';
-export const RAW_SUBJECTS = 'braid.raw.>';
-
-export function rawSubject(projectId: string, channel: string): string {
-  return `braid.raw.${projectId}.${channel}`;
-}
+import { RAW_STREAM, RAW_SUBJECTS } from '../../contracts/wire';
 
 /**
  * Creates BRAID_RAW, or updates the settings braid owns on it. Never deletes
