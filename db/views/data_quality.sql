@@ -1,0 +1,105 @@
+-- Per hour of event time, channel and event (a track event's name, a page or screen
+-- name, else `$<type>`, like the registry's `$identify`): volume of written events,
+-- the share without userId / anonymousId, tracking-plan violations by kind (events
+-- written with the flag plus events blocked for it), and a volume anomaly against
+-- the median volume of the same hour on the 7 days before (a day without events
+-- counts as 0). The current hour is compared with the part of the median its elapsed
+-- minutes make up. `volume_anomaly` is `drop` below half the expected volume and
+-- `spike` above twice it, only where at least 5 events were expected.
+-- A blocked event's name, time and broken rules come from columns without personal data
+-- (not its payload and details), so analysts, who may not read payloads, can read it.
+CREATE OR REPLACE VIEW analytics.data_quality WITH (security_invoker = true) AS
+WITH written AS (
+  SELECT
+    e.project_id,
+    e.channel,
+    COALESCE(e.event, e.name, '$' || e.type) AS event,
+    date_trunc('hour', e.event_time) AS hour,
+    count(*) AS volume,
+    count(*) FILTER (WHERE e.user_id IS NULL) AS null_user_id,
+    count(*) FILTER (WHERE e.anonymous_id IS NULL) AS null_anonymous_id,
+    count(*) FILTER (WHERE jsonb_path_exists(e.flags, '$[*] ? (@ starts with "unplanned_event")')) AS unplanned_event,
+    count(*) FILTER (WHERE jsonb_path_exists(e.flags, '$[*] ? (@ starts with "unplanned_property")')) AS unplanned_property,
+    count(*) FILTER (WHERE jsonb_path_exists(e.flags, '$[*] ? (@ starts with "naming_violation")')) AS naming_violation,
+    count(*) FILTER (WHERE jsonb_path_exists(e.flags, '$[*] ? (@ starts with "schema_violation" || @ starts with "unknown_schema_version")')) AS schema_violation,
+    count(*) FILTER (WHERE jsonb_path_exists(e.flags, '$[*] ? (@ starts with "invalid_currency" || @ starts with "invalid_amount")')) AS currency_violation
+  FROM braid.canonical_events e
+  GROUP BY 1, 2, 3, 4
+), blocked AS (
+  SELECT
+    r.project_id,
+    r.channel,
+    r.event_name AS event,
+    date_trunc('hour', COALESCE(r.event_time, r.received_at)) AS hour,
+    count(*) AS blocked,
+    count(*) FILTER (WHERE r.rules && ARRAY['unplanned_event']) AS unplanned_event,
+    count(*) FILTER (WHERE r.rules && ARRAY['unplanned_property']) AS unplanned_property,
+    count(*) FILTER (WHERE r.rules && ARRAY['naming_violation']) AS naming_violation,
+    count(*) FILTER (WHERE r.rules && ARRAY['schema_violation', 'unknown_schema_version']) AS schema_violation,
+    count(*) FILTER (WHERE r.rules && ARRAY['invalid_currency', 'invalid_amount']) AS currency_violation
+  FROM braid.rejected_events r
+  WHERE r.project_id IS NOT NULL
+    AND r.channel IS NOT NULL
+    AND r.resolved_at IS NULL
+    AND r.reason IN ('unplanned_event', 'naming_violation', 'unknown_schema_version', 'schema_violation', 'unplanned_property', 'invalid_currency', 'invalid_amount')
+  GROUP BY 1, 2, 3, 4
+), slots AS (
+  SELECT project_id, channel, event, hour FROM written
+  UNION
+  SELECT project_id, channel, event, hour FROM blocked
+  UNION
+  -- the hours after each of the last 7 days' hours, so a drop to nothing shows as volume 0
+  SELECT w.project_id, w.channel, w.event, w.hour + make_interval(days => d.n)
+  FROM written w CROSS JOIN generate_series(1, 7) AS d(n)
+  WHERE w.hour + make_interval(days => d.n) <= date_trunc('hour', now())
+), medians AS (
+  SELECT s.project_id, s.channel, s.event, s.hour,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY COALESCE(p.volume, 0)) AS median
+  FROM slots s
+  CROSS JOIN generate_series(1, 7) AS d(n)
+  LEFT JOIN written p
+    ON p.project_id = s.project_id AND p.channel = s.channel AND p.event = s.event AND p.hour = s.hour - make_interval(days => d.n)
+  GROUP BY 1, 2, 3, 4
+), scored AS (
+  SELECT
+    s.project_id, s.channel, s.event, s.hour,
+    COALESCE(w.volume, 0) AS volume,
+    COALESCE(w.null_user_id, 0) AS null_user_id,
+    COALESCE(w.null_anonymous_id, 0) AS null_anonymous_id,
+    COALESCE(b.blocked, 0) AS blocked,
+    COALESCE(w.unplanned_event, 0) + COALESCE(b.unplanned_event, 0) AS unplanned_events,
+    COALESCE(w.unplanned_property, 0) + COALESCE(b.unplanned_property, 0) AS unplanned_properties,
+    COALESCE(w.naming_violation, 0) + COALESCE(b.naming_violation, 0) AS naming_violations,
+    COALESCE(w.schema_violation, 0) + COALESCE(b.schema_violation, 0) AS schema_violations,
+    COALESCE(w.currency_violation, 0) + COALESCE(b.currency_violation, 0) AS currency_violations,
+    t.median,
+    t.median * CASE
+      WHEN s.hour = date_trunc('hour', now()) THEN extract(epoch FROM now() - s.hour) / 3600.0
+      ELSE 1
+    END AS expected
+  FROM slots s
+  JOIN medians t USING (project_id, channel, event, hour)
+  LEFT JOIN written w USING (project_id, channel, event, hour)
+  LEFT JOIN blocked b USING (project_id, channel, event, hour)
+)
+SELECT
+  project_id,
+  channel,
+  event,
+  hour,
+  volume::bigint AS volume,
+  CASE WHEN volume > 0 THEN round(null_user_id::numeric / volume, 4) END AS null_user_id_share,
+  CASE WHEN volume > 0 THEN round(null_anonymous_id::numeric / volume, 4) END AS null_anonymous_id_share,
+  schema_violations::bigint AS schema_violations,
+  unplanned_events::bigint AS unplanned_events,
+  unplanned_properties::bigint AS unplanned_properties,
+  naming_violations::bigint AS naming_violations,
+  currency_violations::bigint AS currency_violations,
+  blocked::bigint AS blocked,
+  round(median::numeric, 2) AS trailing_median_volume,
+  round(expected::numeric, 2) AS expected_volume,
+  CASE
+    WHEN expected >= 5 AND volume < expected * 0.5 THEN 'drop'
+    WHEN expected >= 5 AND volume > expected * 2 THEN 'spike'
+  END AS volume_anomaly
+FROM scored;
