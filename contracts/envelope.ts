@@ -93,6 +93,24 @@ export function isBlank(value: string | undefined): boolean {
   return value === undefined || value.trim().length === 0;
 }
 
+/**
+ * What the tracking plan can find wrong with an event, in the order a
+ * blocked event picks its rejection reason from. Each is also a rejection
+ * reason and, when flagged, the prefix of a lineage flag
+ * (`schema_violation:properties.total`). analytics.data_quality
+ * (db/views/data_quality.sql) counts them; a test keeps its list equal.
+ */
+export const VIOLATION_KINDS = [
+  'unplanned_event',
+  'naming_violation',
+  'unknown_schema_version',
+  'schema_violation',
+  'unplanned_property',
+  'invalid_currency',
+  'invalid_amount',
+] as const;
+export type ViolationKind = (typeof VIOLATION_KINDS)[number];
+
 /** Stable snake_case reasons for a rejected message. Never renamed: clients match on them. */
 export const REJECTION_REASONS = [
   'invalid_subject',
@@ -127,13 +145,7 @@ export const REJECTION_REASONS = [
   'delivery_attempts_exhausted',
   'unwritable_event',
   // Tracking-plan violations of a project whose policy for them is `block` (rules/tracking-plan.ts).
-  'unplanned_event',
-  'naming_violation',
-  'unknown_schema_version',
-  'schema_violation',
-  'unplanned_property',
-  'invalid_currency',
-  'invalid_amount',
+  ...VIOLATION_KINDS,
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 

@@ -1,4 +1,4 @@
-import type { EventType } from '../contracts/envelope';
+import { VIOLATION_KINDS, type EventType, type ViolationKind } from '../contracts/envelope';
 import type { ProjectSettings } from '../contracts/project';
 import { probableDuplicates } from './event-name-key';
 import { parseSchemaVersion } from './schema-version';
@@ -7,22 +7,6 @@ import { registryKeyOf, schemaTargetOf, type RegisteredSchema, type RegistrySnap
 export type TrackingPlanPolicy = ProjectSettings['trackingPlan'];
 export type Policy = TrackingPlanPolicy[keyof TrackingPlanPolicy];
 
-/**
- * What the tracking plan can find wrong with an event, in the order a
- * blocked event picks its rejection reason from. Each is also a rejection
- * reason (contracts/envelope.ts) and, when flagged, the prefix of a lineage
- * flag (`schema_violation:properties.total`).
- */
-export const VIOLATION_KINDS = [
-  'unplanned_event',
-  'naming_violation',
-  'unknown_schema_version',
-  'schema_violation',
-  'unplanned_property',
-  'invalid_currency',
-  'invalid_amount',
-] as const;
-export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
 /** Which of the project's four policies decides each kind. */
 export const POLICY_FOR: Record<ViolationKind, keyof TrackingPlanPolicy> = {

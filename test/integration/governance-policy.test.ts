@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawSubject } from '../../contracts/wire';
-import { VIOLATION_KINDS, type ViolationKind } from '../../rules/tracking-plan';
+import { VIOLATION_KINDS, type ViolationKind } from '../../contracts/envelope';
 import { msgId } from '../support/events';
 import { finished, waitForOperation } from '../support/operations';
 import { startStack, uniqueId, type Stack } from '../support/stack';

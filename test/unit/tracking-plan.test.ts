@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { REJECTION_REASONS } from '../../contracts/envelope';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REJECTION_REASONS, VIOLATION_KINDS, type ViolationKind } from '../../contracts/envelope';
 import { decodeMessage, type DecodeOutcome, type ProjectRules } from '../../rules/decode-message';
 import { eventNameKey, probableDuplicates } from '../../rules/event-name-key';
 import { buildRegistrySnapshot, EMPTY_REGISTRY, schemaTargetOf, type RegisteredSchema } from '../../rules/schema-snapshot';
@@ -10,11 +12,9 @@ import {
   DEFAULT_TRACKING_PLAN,
   POLICY_FOR,
   unplannedKeys,
-  VIOLATION_KINDS,
   type PlanViolation,
   type Policy,
   type TrackingPlanPolicy,
-  type ViolationKind,
 } from '../../rules/tracking-plan';
 
 function entry(key: string, version: string, schema: JsonSchema): RegisteredSchema {
@@ -215,5 +215,17 @@ describe('event name keys: names that differ only in case or separators', () => 
 
   it('lists the probable duplicates of a name, not the name itself', () => {
     expect(probableDuplicates('order_completed', ['Order Completed', 'order_completed', 'OrderCompleted', 'Cart Viewed'])).toEqual(['Order Completed', 'OrderCompleted']);
+  });
+});
+
+describe('violation kinds have one home', () => {
+  it('analytics.data_quality counts exactly the kinds of contracts/envelope.ts', () => {
+    const sql = readFileSync(join(__dirname, '..', '..', 'db', 'views', 'data_quality.sql'), 'utf8');
+    const list = /r\.reason IN \(([^)]*)\)/.exec(sql)?.[1] ?? '';
+    expect(list.split(',').map((s) => s.trim().replace(/^'|'$/g, ''))).toEqual([...VIOLATION_KINDS]);
+  });
+
+  it('every kind is a rejection reason', () => {
+    for (const kind of VIOLATION_KINDS) expect(REJECTION_REASONS).toContain(kind);
   });
 });
