@@ -65,7 +65,7 @@ export async function runBench(): Promise<void> {
       at: startedAt.toISOString(),
       runId: env.runId,
       seconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-      machine,
+      machine: { ...machine, loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100) },
       scenarios: options.scenarios,
       settings: options,
       goals: evaluateGoals(results),
