@@ -8,7 +8,7 @@ import { freePort, startDevServer, type DevServer } from '../../runtime/services
 import { BACKGROUND_NICENESS } from '../../runtime/supervisor';
 import { BenchChild } from './child-process';
 import type { BenchEnvironment } from './environment';
-import { memoryMb } from './proc-stats';
+import { CpuMeter, memoryMb } from './proc-stats';
 import { historyTotals, type HistoryTotals } from './temporal-history';
 
 /**
@@ -154,4 +154,21 @@ export class Pipeline {
       for (const suffix of ['', '-wal', '-shm']) rmSync(`${this.temporal.dbFile}${suffix}`, { force: true });
     }
   }
+}
+
+/**
+ * CPU of everything a pipeline runs on: its processes, the Postgres backends
+ * of the bench database, the run's nats-server, and the benchmark itself
+ * (the load generator).
+ */
+export function pipelineCpuMeter(env: BenchEnvironment, pipeline: Pipeline): CpuMeter {
+  return new CpuMeter(async () => {
+    const backends = await env.pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
+    return {
+      ...Object.fromEntries(Object.entries(pipeline.pids()).map(([role, pid]) => [role, [pid]])),
+      postgres: backends.rows.map((r) => r.pid),
+      nats: env.natsPid === undefined ? [] : [env.natsPid],
+      bench: [process.pid],
+    };
+  });
 }

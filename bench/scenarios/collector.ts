@@ -3,7 +3,8 @@ import { runCollectorLoad } from '../collector-load';
 import type { BenchEnvironment } from '../harness/environment';
 import { waitForDrain } from '../harness/drain';
 import { round, type Percentiles } from '../harness/figures';
-import { Pipeline } from '../harness/pipeline';
+import { Pipeline, pipelineCpuMeter } from '../harness/pipeline';
+import type { CpuProfile } from '../harness/proc-stats';
 
 export interface CollectorOptions {
   seconds: number;
@@ -26,6 +27,8 @@ export interface CollectorReport {
   queryableSecondsAfterLoad: number;
   /** Accepted events over the load plus that tail: end-to-end throughput. */
   endToEndEventsPerSecond: number;
+  /** CPU during the load, in % of one core per process (bench = the load generator). */
+  cpu: CpuProfile;
   peakRssMb: Record<string, number | null>;
 }
 
@@ -42,8 +45,11 @@ export async function runCollector(env: BenchEnvironment, options: CollectorOpti
   const key = created.writeKeys.web as string;
   const pipeline = await Pipeline.start(env, { name: 'collector', projectId, kind: 'hosted', api: true, likeBraidUp: true });
   try {
+    const cpu = pipelineCpuMeter(env, pipeline);
+    await cpu.start();
     const load = await runCollectorLoad({ url: pipeline.httpUrl as string, key, seconds: options.seconds, connections: options.connections, batch: options.batch, gzip: false });
     const loadEndedAtMs = Date.now();
+    const cpuDuringLoad = await cpu.stop();
     const drained = await waitForDrain(env, pipeline, { expectedCanonical: load.acceptedEvents });
     if (!drained) throw new Error('the collector load did not drain');
     const tailSeconds = (drained.atMs - loadEndedAtMs) / 1000;
@@ -59,6 +65,7 @@ export async function runCollector(env: BenchEnvironment, options: CollectorOpti
       networkErrors: load.networkErrors,
       queryableSecondsAfterLoad: round(tailSeconds),
       endToEndEventsPerSecond: Math.round(load.acceptedEvents / (load.seconds + tailSeconds)),
+      cpu: cpuDuringLoad,
       peakRssMb: pipeline.peakRssMb(),
     };
   } finally {

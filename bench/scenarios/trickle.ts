@@ -4,9 +4,9 @@ import type { BenchEnvironment } from '../harness/environment';
 import { waitForDrain } from '../harness/drain';
 import { round, type Percentiles } from '../harness/figures';
 import { publishToWrittenMsByStep } from '../harness/latency';
-import { Pipeline } from '../harness/pipeline';
+import { Pipeline, pipelineCpuMeter } from '../harness/pipeline';
 import { PostgresActivitySampler } from '../harness/postgres-activity';
-import { CpuMeter, type CpuProfile } from '../harness/proc-stats';
+import type { CpuProfile } from '../harness/proc-stats';
 import { LATE_MS, publishAtRate } from '../harness/publisher';
 import type { BenchMessage } from '../workload';
 
@@ -74,12 +74,7 @@ export async function runTrickle(env: BenchEnvironment, options: TrickleOptions)
   const pipeline = await Pipeline.start(env, { name: 'trickle', projectId, kind: 'hosted' });
   try {
     const devicesUsed = new Set<number>();
-    const cpu = new CpuMeter(async () => ({
-      ...Object.fromEntries(Object.entries(pipeline.pids()).map(([role, pid]) => [role, [pid]])),
-      postgres: await databaseBackends(env),
-      nats: env.natsPid === undefined ? [] : [env.natsPid],
-      bench: [process.pid],
-    }));
+    const cpu = pipelineCpuMeter(env, pipeline);
     const postgres = new PostgresActivitySampler(env.pool);
     const steps: Omit<TrickleStep, 'publishToQueryableMs'>[] = [];
     let canonical = 0;
@@ -164,10 +159,4 @@ function trickleEvent(projectId: string, runId: string, step: number, i: number,
     context: { userAgent: 'bench/1.0', consent: { categoryPreferences: { analytics: true } } },
   };
   return { subject: rawSubject(projectId, channel), data: JSON.stringify(payload), msgId: messageId };
-}
-
-/** Postgres backends serving the bench database (the pipeline's pools and the bench's own). */
-async function databaseBackends(env: BenchEnvironment): Promise<number[]> {
-  const res = await env.pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
-  return res.rows.map((r) => r.pid);
 }
