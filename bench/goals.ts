@@ -24,7 +24,7 @@ const atLeast = (target: number, value: number | null | undefined, unit = ''): G
 });
 
 /** The goals, each with the figure of this run that decides it. */
-export function evaluateGoals(results: { burst?: BurstReport; trickle?: TrickleReport; collector?: CollectorReport }): Record<string, Goal> {
+export function evaluateGoals(results: { burst?: BurstReport; trickle?: TrickleReport; collector?: CollectorReport }) {
   const hosted = results.burst?.variants.hosted;
   const trickle = results.trickle;
   return {
