@@ -11,7 +11,8 @@
  * BRAID_STATE_DIR) it creates a fresh project and uses its web write key;
  * --drain then waits until braid has written every accepted event and
  * reports how long that took. Traffic goes to the given URL only: point it at
- * loopback.
+ * loopback. `braid bench` runs the same load (runCollectorLoad) in its
+ * collector scenario.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -86,24 +87,44 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-async function main(): Promise<void> {
-  const options = parseArgs(process.argv.slice(2));
+/** What one load run sends: where, with which write key, how hard and for how long. */
+export interface LoadOptions {
+  url: string;
+  key: string;
+  seconds: number;
+  connections: number;
+  batch: number;
+  gzip: boolean;
+}
+
+export interface LoadResult {
+  url: string;
+  path: string;
+  connections: number;
+  eventsPerRequest: number;
+  gzip: boolean;
+  seconds: number;
+  requests: number;
+  acceptedEvents: number;
+  eventsPerSecond: number;
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  statuses: Record<string, number>;
+  networkErrors: number;
+}
+
+/**
+ * Keep-alive connections, each sending one request after another (a new
+ * body each time) until the time is up. Events count as accepted when their
+ * request got 200; 429 and 503 make that connection wait 200 ms.
+ */
+export async function runCollectorLoad(options: LoadOptions): Promise<LoadResult> {
   const base = new URL(options.url);
   const runId = randomBytes(4).toString('hex');
-  let projectId: string | null = null;
-  let key = options.key;
-  if (!key) {
-    if (!options.adminToken) throw new Error('give --key, or --admin-token (or BRAID_ADMIN_TOKEN) to create a project');
-    projectId = `collector_load_${runId}`;
-    const made = await api(options.url, options.adminToken, 'POST', '/api/projects', { projectId, name: 'collector load', namingConvention: 'any' });
-    if (made.status !== 201) throw new Error(`creating the project failed: ${made.status} ${JSON.stringify(made.body)}`);
-    key = (made.body.writeKeys as Record<string, string>).web as string;
-  }
-
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
   const headers: Record<string, string> = {
     'content-type': 'application/json',
-    authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}`,
+    authorization: `Basic ${Buffer.from(`${options.key}:`).toString('base64')}`,
     ...(options.gzip ? { 'content-encoding': 'gzip' } : {}),
   };
   const path = options.batch === 1 ? '/v1/track' : '/v1/batch';
@@ -154,8 +175,7 @@ async function main(): Promise<void> {
   agent.destroy();
 
   latencies.sort((a, b) => a - b);
-  const round = (n: number) => Math.round(n * 100) / 100;
-  const result: Record<string, unknown> = {
+  return {
     url: options.url,
     path,
     connections: options.connections,
@@ -169,8 +189,25 @@ async function main(): Promise<void> {
     latencyMs: { p50: round(percentile(latencies, 50)), p90: round(percentile(latencies, 90)), p99: round(percentile(latencies, 99)), max: round(latencies.at(-1) ?? 0) },
     statuses: Object.fromEntries(statuses),
     networkErrors: errors,
-    projectId,
   };
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  let projectId: string | null = null;
+  let key = options.key;
+  if (!key) {
+    if (!options.adminToken) throw new Error('give --key, or --admin-token (or BRAID_ADMIN_TOKEN) to create a project');
+    projectId = `collector_load_${randomBytes(4).toString('hex')}`;
+    const made = await api(options.url, options.adminToken, 'POST', '/api/projects', { projectId, name: 'collector load', namingConvention: 'any' });
+    if (made.status !== 201) throw new Error(`creating the project failed: ${made.status} ${JSON.stringify(made.body)}`);
+    key = (made.body.writeKeys as Record<string, string>).web as string;
+  }
+
+  const load = await runCollectorLoad({ ...options, key });
+  const result: Record<string, unknown> = { ...load, projectId };
 
   if (options.drain && projectId && options.adminToken) {
     // How long until braid has written what the collector accepted (ingest + workflows + Postgres).
@@ -179,7 +216,7 @@ async function main(): Promise<void> {
     for (;;) {
       const status = await fetch(`${options.url}/metrics`).then((r) => r.text());
       const canonical = Number(new RegExp(`braid_events\\{project="${projectId}",channel="web",outcome="canonical"\\} (\\d+)`).exec(status)?.[1] ?? 0);
-      if (canonical >= acceptedEvents || performance.now() > limit) {
+      if (canonical >= load.acceptedEvents || performance.now() > limit) {
         result.drain = { canonical, secondsAfterLoad: round((performance.now() - drainStart) / 1000) };
         break;
       }
@@ -189,7 +226,10 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(result));
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+// A script of its own (`npx tsx bench/collector-load.ts …`); `braid bench` imports runCollectorLoad.
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

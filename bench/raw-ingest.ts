@@ -7,6 +7,7 @@ import { startIngest } from '../ingest/start-ingest';
 import { loadConfig } from '../runtime/config';
 import { createLogger } from '../runtime/logger';
 import { prepareNats, preparePostgres } from '../runtime/platform';
+import { announceReady } from '../runtime/supervisor';
 import { DirectSink } from './direct-sink';
 
 async function main() {
@@ -16,14 +17,19 @@ async function main() {
   const nats = await prepareNats(config, log, 'braid-raw-ingest');
   const consumer = await startIngest({ config, log, pool, js: nats.js, sink: new DirectSink(pool, log) });
   console.error('braid: ingest running (raw pipeline, no Temporal)');
-  const stop = async () => {
-    await consumer.stop();
-    await nats.nc.drain();
-    await pool.end();
-    process.exit(0);
-  };
+  announceReady();
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await consumer.stop();
+      await nats.nc.drain();
+      await pool.end();
+      process.exit(0);
+    })());
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
+  // Started by the benchmark with an IPC channel: when the benchmark is gone, so is this process.
+  process.once('disconnect', () => void stop());
 }
 
 main().catch((error) => {

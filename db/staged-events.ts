@@ -94,6 +94,12 @@ export async function nextHoldDeadline(db: pg.Pool | pg.PoolClient, hostId: stri
   return res.rows[0]?.due?.getTime() ?? null;
 }
 
+/** Rows a project has staged and not yet drained (held ones included). */
+export async function countStaged(db: pg.Pool | pg.PoolClient, projectId: string): Promise<number> {
+  const res = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM braid.staged_events WHERE project_id = $1`, [projectId]);
+  return res.rows[0]?.n ?? 0;
+}
+
 /** Hosts of a project that hold opt-in events (consent changes wake them). */
 export async function hostsHoldingEvents(db: pg.Pool, projectId: string): Promise<string[]> {
   const res = await db.query<{ host_id: string }>(`SELECT DISTINCT host_id FROM braid.staged_events WHERE project_id = $1 AND hold_until IS NOT NULL`, [projectId]);

@@ -8,6 +8,9 @@ import { decideOnExit } from './restart-policy';
 /** What a supervised process sends over its IPC channel once it serves. */
 export const READY_MESSAGE = 'braid:ready';
 
+/** Niceness `braid up` adds to the worker and ingest, so the API (the front door) stays responsive under load. */
+export const BACKGROUND_NICENESS = 5;
+
 /** How long a process may take to stop after SIGTERM before it gets SIGKILL. */
 export const STOP_GRACE_MS = 15_000;
 

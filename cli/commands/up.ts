@@ -2,12 +2,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { repoRoot } from '../../runtime/paths';
 import { prepareNats, preparePostgres, prepareTemporal } from '../../runtime/platform';
-import { Supervisor, type ProcessSpec } from '../../runtime/supervisor';
+import { BACKGROUND_NICENESS, Supervisor, type ProcessSpec } from '../../runtime/supervisor';
 import { commandContext, onShutdown, stopInOrder } from '../process';
 import { runDemo } from './demo';
-
-/** Worker and ingest yield the CPU to the API, so the front door stays responsive under load. */
-const BACKGROUND_NICENESS = 5;
 
 export function registerUp(program: Command): void {
   program

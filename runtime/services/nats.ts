@@ -33,6 +33,8 @@ export function connectNats(natsUrl: string, name: string): Promise<NatsConnecti
 
 export interface PrivateNats {
   url: string;
+  /** The nats-server process (the benchmark reads its CPU and memory). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startPrivateNats(log: Logger): Promise<PrivateNats | null>
   log.info({ port }, 'started a private nats-server');
   return {
     url: `nats://127.0.0.1:${port}`,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => {

@@ -61,3 +61,17 @@ async function createDatabaseIfMissing(url: URL, log: Logger): Promise<void> {
     await admin.end();
   }
 }
+
+/** Drops the database a URL names, whoever is still connected to it (the benchmark's scratch database). */
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
