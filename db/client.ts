@@ -1,8 +1,12 @@
+import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import * as schema from './schema';
 
 export type Db = NodePgDatabase<typeof schema>;
+
+/** A pool, or one client of it inside a caller's transaction. */
+export type Connection = pg.Pool | pg.PoolClient;
 
 // Postgres int8 (counts, sequences) as numbers: every count braid keeps fits in 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -14,6 +18,23 @@ export function createPool(databaseUrl: string, max = 10): pg.Pool {
   return pool;
 }
 
-export function createDb(pool: pg.Pool): Db {
-  return drizzle(pool, { schema, casing: 'snake_case' });
+const handles = new WeakMap<Connection, Db>();
+
+/**
+ * The drizzle handle over a pool, or over a client whose transaction the
+ * caller runs. Built once per connection object (building one reads the
+ * whole schema).
+ */
+export function createDb(connection: Connection): Db {
+  let db = handles.get(connection);
+  if (!db) {
+    db = drizzle(connection, { schema, casing: 'snake_case' });
+    handles.set(connection, db);
+  }
+  return db;
+}
+
+/** Readiness: Postgres answers a query. */
+export async function pingPostgres(connection: Connection): Promise<void> {
+  await createDb(connection).execute(sql`SELECT 1`);
 }

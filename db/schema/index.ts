@@ -16,3 +16,4 @@ export * from './schema-registry';
 export * from './event-ids';
 export * from './analyst-grants';
 export * from './staged-events';
+export * from './analytics-views';
