@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grantAnalystProject, revokeAnalystProject } from '../../cli/commands/analyst';
+import { grantAnalystProject, revokeAnalystProject } from '../../db/analyst-access';
 import { writeDrain } from '../../activities/canonical-events';
 import type { CanonicalDraft } from '../../activities/canonical-events.types';
 import { createPool } from '../../db/client';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analystRoleProblem } from '../../cli/commands/analyst';
+import { analystRoleProblem } from '../../rules/analyst-role';
 
 describe('analystRoleProblem', () => {
   it.each([
