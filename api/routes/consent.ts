@@ -1,8 +1,11 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
+import { recordConsent } from '../../db/consent';
+import { personIdentities } from '../../db/person-identities';
 import { getProject } from '../../db/projects';
 import { hostsHoldingEvents } from '../../db/staged-events';
 import { recheckHeldEvents } from '../../ingest/session-sink';
+import type { IdentityRef } from '../../rules/identity-graph';
 import { consentChangedSignal } from '../../workflows/session.messages';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -33,27 +36,31 @@ export function consentRoutes(routes: RouteTable, deps: ApiDeps): void {
       const project = await getProject(deps.pool, body.projectId);
       if (!project) throw new ApiError(404, 'unknown_project', `project ${body.projectId} does not exist`);
       const effectiveAt = body.at ?? new Date().toISOString();
-      const subjects = [
-        ...(body.userId ? [{ kind: 'user', id: body.userId }] : []),
-        ...(body.anonymousId ? [{ kind: 'anonymous', id: body.anonymousId }] : []),
+      const subjects: IdentityRef[] = [
+        ...(body.userId ? [{ kind: 'user' as const, id: body.userId }] : []),
+        ...(body.anonymousId ? [{ kind: 'anonymous' as const, id: body.anonymousId }] : []),
       ];
-      const rows = subjects.flatMap((s) => Object.entries(body.categories).map(([c, granted]) => ({ kind: s.kind, subject_id: s.id, category: c, granted })));
-      await deps.pool.query(
-        `INSERT INTO braid.consent_records (project_id, kind, subject_id, category, granted, effective_at, source)
-         SELECT $1, kind, subject_id, category, granted, $2, 'api' FROM jsonb_to_recordset($3::jsonb) AS x(kind text, subject_id text, category text, granted boolean)`,
-        [body.projectId, effectiveAt, JSON.stringify(rows)],
+      const recorded = await recordConsent(
+        deps.pool,
+        subjects.flatMap((s) =>
+          Object.entries(body.categories).map(([category, granted]) => ({
+            projectId: body.projectId,
+            kind: s.kind,
+            subjectId: s.id,
+            category,
+            granted,
+            effectiveAt,
+            source: 'api' as const,
+            eventId: null,
+          })),
+        ),
       );
       // Hosts holding opt-in events of the project re-check them now rather than at the end of the hold.
       const hosts = await hostsHoldingEvents(deps.pool, body.projectId);
       for (const workflowId of hosts) await recheckHeldEvents(deps.temporal, deps.taskQueue, { workflowId, projectId: body.projectId });
       // Session workflows of the type before hosts (still running after an upgrade) hold events in their state.
-      const ids = await deps.pool.query<{ id: string }>(
-        `SELECT DISTINCT i.id FROM braid.identities i
-         WHERE i.project_id = $1 AND i.person_id IN (
-           SELECT person_id FROM braid.identities WHERE project_id = $1 AND (kind, id) IN (SELECT x.kind, x.id FROM jsonb_to_recordset($2::jsonb) AS x(kind text, id text)))`,
-        [body.projectId, JSON.stringify(subjects)],
-      );
-      const deviceIds = new Set([...ids.rows.map((r) => r.id), ...subjects.map((s) => s.id)]);
+      const persons = await personIdentities(deps.pool, body.projectId, subjects);
+      const deviceIds = new Set([...persons.values()].flat().map((r) => r.id));
       let signalled = 0;
       for (const id of deviceIds) {
         for (const channel of project.settings.channels) {
@@ -65,7 +72,7 @@ export function consentRoutes(routes: RouteTable, deps: ApiDeps): void {
           }
         }
       }
-      return { recorded: rows.length, effectiveAt, signalledSessions: signalled + hosts.length };
+      return { recorded, effectiveAt, signalledSessions: signalled + hosts.length };
     },
   });
 }
