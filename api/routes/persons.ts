@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { listMerges, operatorMerge, unmerge } from '../../db/identity-graph';
+import { personJourney } from '../../db/journeys';
+import { personExists } from '../../db/person-identities';
 import { getProject } from '../../db/projects';
 import type { ApiDeps } from '../deps';
 import { ApiError, notFound } from '../errors';
@@ -78,16 +80,22 @@ export function personRoutes(routes: RouteTable, deps: ApiDeps): void {
       await requireProject(params.p as string);
       const q = journeyQuery.safeParse(query);
       if (!q.success) throw new ApiError(400, 'invalid_request', q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      const known = await deps.pool.query('SELECT 1 FROM braid.identities WHERE project_id = $1 AND person_id = $2 LIMIT 1', [params.p, params.personId]);
-      if (!known.rowCount) throw notFound(`person ${params.personId}`);
-      const res = await deps.pool.query(
-        `SELECT event_id, event_time, channel, type, event, session_id, user_id, anonymous_id, properties
-         FROM analytics.events WHERE project_id = $1 AND person_id = $2
-           AND ($3::timestamptz IS NULL OR event_time >= $3) AND ($4::timestamptz IS NULL OR event_time < $4)
-         ORDER BY event_time, event_id LIMIT $5`,
-        [params.p, params.personId, q.data.from ?? null, q.data.to ?? null, q.data.limit],
-      );
-      return { personId: params.personId, events: res.rows };
+      if (!(await personExists(deps.pool, params.p as string, params.personId as string))) throw notFound(`person ${params.personId}`);
+      const events = await personJourney(deps.pool, params.p as string, params.personId as string, q.data);
+      return {
+        personId: params.personId,
+        events: events.map((e) => ({
+          event_id: e.eventId,
+          event_time: e.eventTime,
+          channel: e.channel,
+          type: e.type,
+          event: e.event,
+          session_id: e.sessionId,
+          user_id: e.userId,
+          anonymous_id: e.anonymousId,
+          properties: e.properties,
+        })),
+      };
     },
   });
 }
