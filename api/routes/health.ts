@@ -1,3 +1,4 @@
+import { pingPostgres } from '../../db/client';
 import type { ApiDeps } from '../deps';
 import type { RouteTable } from '../route-table';
 
@@ -28,7 +29,7 @@ export function healthRoutes(routes: RouteTable, deps: ApiDeps): void {
     responses: { 200: 'ready', 503: 'a dependency is unreachable' },
     handler: async ({ reply }) => {
       const checks = await Promise.all([
-        check('postgres', () => deps.pool.query('SELECT 1')),
+        check('postgres', () => pingPostgres(deps.pool)),
         check('nats', async () => {
           if (deps.nc.isClosed()) throw new Error('connection closed');
           await deps.nc.flush();
