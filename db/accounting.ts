@@ -1,4 +1,7 @@
+import { asc, eq } from 'drizzle-orm';
 import type pg from 'pg';
+import { createDb } from './client';
+import { analyticsAccounting } from './schema';
 
 export interface AccountingRow {
   projectId: string;
@@ -13,20 +16,13 @@ export interface AccountingRow {
 
 /** The contract's accounting identity per project, from `analytics.accounting`. */
 export async function getAccounting(pool: pg.Pool, projectId?: string): Promise<AccountingRow[]> {
-  const res = await pool.query<{ project_id: string; accepted: number; canonical: number; rejected: number; suppressed: number; duplicates: number }>(
-    `SELECT project_id, accepted, canonical, rejected, suppressed, duplicates FROM analytics.accounting
-     WHERE $1::text IS NULL OR project_id = $1 ORDER BY project_id`,
-    [projectId ?? null],
-  );
-  return res.rows.map((r) => ({
-    projectId: r.project_id,
-    accepted: r.accepted,
-    canonical: r.canonical,
-    rejected: r.rejected,
-    suppressed: r.suppressed,
-    duplicates: r.duplicates,
-    inFlight: r.accepted - (r.canonical + r.rejected + r.suppressed + r.duplicates),
-  }));
+  const a = analyticsAccounting;
+  const rows = await createDb(pool)
+    .select({ projectId: a.projectId, accepted: a.accepted, canonical: a.canonical, rejected: a.rejected, suppressed: a.suppressed, duplicates: a.duplicates })
+    .from(a)
+    .where(projectId === undefined ? undefined : eq(a.projectId, projectId))
+    .orderBy(asc(a.projectId));
+  return rows.map((r) => ({ ...r, inFlight: r.accepted - (r.canonical + r.rejected + r.suppressed + r.duplicates) }));
 }
 
 /** Waits until a project's accepted messages are all accounted for and at least `minAccepted` arrived. */

@@ -154,10 +154,14 @@ describe('operator API', () => {
       ]);
     });
 
-    it('serves Prometheus metrics with counts per project, channel and outcome and consumer lag', async () => {
+    it("serves Prometheus metrics with analytics.accounting's counts per project and outcome (suppressed included) and consumer lag", async () => {
       const res = await api.call('GET', '/metrics', undefined, null);
       expect(res.status).toBe(200);
-      expect(res.body).toMatch(new RegExp(`braid_events\\{project="${projectId}",channel="web",outcome="canonical"\\} 1`));
+      const view = await stack.pool.query(`SELECT accepted, canonical, rejected, suppressed, duplicates FROM analytics.accounting WHERE project_id = $1`, [projectId]);
+      expect(view.rows[0]).toMatchObject({ accepted: 1, canonical: 1 });
+      for (const [outcome, n] of Object.entries(view.rows[0] as Record<string, number>)) {
+        expect(res.body).toContain(`braid_events{project="${projectId}",outcome="${outcome}"} ${n}\n`);
+      }
       expect(res.body).toContain('braid_ingest_consumer_pending{consumer=');
     });
 
