@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { headers, type NatsConnection } from 'nats';
 import type pg from 'pg';
-import { waitForDrain } from '../../db/accounting';
+import { getAccounting, waitForDrain } from '../../db/accounting';
+import { landedEvents, landedRejections } from '../../db/landed-events';
 import { createProject } from '../../db/projects';
 import { prepareNats, preparePostgres } from '../../runtime/platform';
 import { demoTraffic } from '../demo-traffic';
@@ -19,7 +20,7 @@ export async function runDemo(pool: pg.Pool, nc: NatsConnection, timeoutMs = 120
   const runId = Date.now().toString(36);
   const messages = demoTraffic(DEMO_PROJECT, runId, Date.now());
   const js = nc.jetstream();
-  const [before] = await pool.query<{ accepted: number }>(`SELECT COALESCE(max(accepted), 0) AS accepted FROM analytics.accounting WHERE project_id = $1`, [DEMO_PROJECT]).then((r) => r.rows);
+  const [before] = await getAccounting(pool, DEMO_PROJECT);
   for (const m of messages) {
     const h = headers();
     if (m.withMsgIdHeader) h.set('Nats-Msg-Id', String(m.payload.messageId));
@@ -28,20 +29,25 @@ export async function runDemo(pool: pg.Pool, nc: NatsConnection, timeoutMs = 120
   console.log(`braid demo: published ${messages.length} events to braid.raw.${DEMO_PROJECT}.{web,mobile,backend} (run ${runId}); waiting for them to land…`);
   const accounting = await waitForDrain(pool, DEMO_PROJECT, (before?.accepted ?? 0) + messages.length, timeoutMs);
 
-  const events = await pool.query(
-    `SELECT e.event_time, e.channel, e.type, e.event, e.person_id, e.session_id, l.source_sequence AS seq, l.transforms
-     FROM analytics.events e JOIN analytics.lineage l USING (project_id, event_id)
-     WHERE e.project_id = $1 AND e.event_id LIKE $2 ORDER BY e.event_time`,
-    [DEMO_PROJECT, `demo-${runId}-%`],
-  );
-  const rejected = await pool.query(
-    `SELECT message_id, reason, details->>'message' AS message FROM analytics.rejected_events WHERE project_id = $1 AND message_id LIKE $2`,
-    [DEMO_PROJECT, `demo-${runId}-%`],
-  );
+  const events = await landedEvents(pool, DEMO_PROJECT, `demo-${runId}-`);
+  const rejected = await landedRejections(pool, DEMO_PROJECT, `demo-${runId}-`);
   console.log(`\nanalytics.events (with lineage) for run ${runId}:\n`);
-  console.log(renderTable(events.rows.map((r) => ({ ...r, transforms: (r.transforms as { step: string; version: number }[]).map((t) => `${t.step}@${t.version}`).join(',') }))));
+  console.log(
+    renderTable(
+      events.map((e) => ({
+        event_time: e.eventTime,
+        channel: e.channel,
+        type: e.type,
+        event: e.event,
+        person_id: e.personId,
+        session_id: e.sessionId,
+        seq: e.sourceSequence,
+        transforms: e.transforms.map((t) => `${t.step}@${t.version}`).join(','),
+      })),
+    ),
+  );
   console.log('\nanalytics.rejected_events:\n');
-  console.log(renderTable(rejected.rows));
+  console.log(renderTable(rejected.map((r) => ({ message_id: r.messageId, reason: r.reason, message: r.message }))));
   console.log(`\nanalytics.accounting for project "${DEMO_PROJECT}":\n`);
   console.log(renderTable([accounting as unknown as Record<string, unknown>]));
 }
