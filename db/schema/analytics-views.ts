@@ -3,8 +3,9 @@ import type { Transform } from '../../rules/transforms';
 
 /**
  * The analyst views braid's own code reads, declared for typed queries. Their
- * SQL lives in the migrations (`.existing()`: drizzle-kit leaves them alone);
- * the columns here follow it.
+ * SQL lives once in db/views/<name>.sql (`.existing()`: drizzle-kit leaves
+ * them alone); test/integration/analytics-view-declarations.test.ts keeps the
+ * columns here equal to the views'.
  */
 const analytics = pgSchema('analytics');
 
