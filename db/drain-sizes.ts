@@ -1,4 +1,4 @@
-import { and, count, isNull, like, sql } from 'drizzle-orm';
+import { and, count, isNull, like, or, sql } from 'drizzle-orm';
 import { createDb, type Connection } from './client';
 import { lineage } from './schema';
 
@@ -9,7 +9,7 @@ export interface DrainSizeQuantiles {
 }
 
 /**
- * Events written per session workflow transaction over the last `minutes`
+ * Events written per drain (one host or session workflow transaction) over the last `minutes`
  * (quantiles; null with no drains). The rows of one drain share run id and
  * written time in lineage; replays and backfills are not drains.
  */
@@ -23,7 +23,8 @@ export async function recentDrainSizes(connection: Connection, minutes = 15): Pr
         sql`${lineage.writtenAt} > now() - make_interval(mins => ${minutes})`,
         isNull(lineage.replayId),
         isNull(lineage.backfillId),
-        like(lineage.workflowId, 'session:%'),
+        // Host workflows, per-device workflows, and session workflows of earlier releases.
+        or(like(lineage.workflowId, 'sessions:%'), like(lineage.workflowId, 'device:%'), like(lineage.workflowId, 'session:%')),
       ),
     )
     .groupBy(lineage.runId, lineage.writtenAt)
