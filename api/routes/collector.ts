@@ -9,7 +9,7 @@ import { describeIssues, envelopeSchema, EVENT_TYPES, MAX_EVENT_BYTES, type Even
 import { resolveWriteKey } from '../../db/write-keys';
 import { RAW_STREAM, rawSubject } from '../../contracts/wire';
 import { RECEIVED_AT_HEADER } from '../../contracts/wire';
-import { loadCollectorConfig, type CollectorConfig } from '../collector-config';
+import { loadCollectorConfig, type CollectorConfig } from '../../runtime/config';
 import type { ApiDeps } from '../deps';
 import { ApiError, errorBody } from '../errors';
 

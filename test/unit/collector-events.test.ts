@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_EVENT_BYTES } from '../../contracts/envelope';
 import { prepareEvents, subjectMatches, writeKeyFromAuthorization, type ReadyEvent } from '../../api/routes/collector';
-import { loadCollectorConfig } from '../../api/collector-config';
 
 let n = 0;
 const newId = () => `gen-${++n}`;
@@ -154,35 +153,5 @@ describe('subjectMatches (which consumers count for a subject)', () => {
     { filter: 'braid.raw.shop.web.>', subject: 'braid.raw.shop.web', match: false },
   ])('$filter vs $subject → $match', ({ filter, subject, match }) => {
     expect(subjectMatches(filter, subject)).toBe(match);
-  });
-});
-
-describe('loadCollectorConfig', () => {
-  it('has the contract defaults', () => {
-    expect(loadCollectorConfig({})).toEqual({
-      maxRequestBytes: 500 * 1024,
-      maxLag: 100_000,
-      lagConsumers: ['braid-ingest'],
-      lagCacheMs: 1_000,
-      retryAfterMs: 5_000,
-      publishTimeoutMs: 5_000,
-      keyCacheMs: 10_000,
-      corsOrigins: '*',
-    });
-  });
-
-  it('follows BRAID_INGEST_DURABLE for the lag consumer and reads lists', () => {
-    const c = loadCollectorConfig({ BRAID_INGEST_DURABLE: 'ingest-eu', BRAID_COLLECTOR_CORS_ORIGINS: 'https://a.example, https://b.example' });
-    expect(c.lagConsumers).toEqual(['ingest-eu']);
-    expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
-  });
-
-  it.each([
-    { name: 'BRAID_COLLECTOR_MAX_LAG', value: '-1' },
-    { name: 'BRAID_COLLECTOR_LAG_CACHE', value: '1 second' },
-    { name: 'BRAID_COLLECTOR_LAG_CONSUMERS', value: 'a b' },
-    { name: 'BRAID_COLLECTOR_MAX_REQUEST_BYTES', value: 'lots' },
-  ])('fails fast naming $name for $value', ({ name, value }) => {
-    expect(() => loadCollectorConfig({ [name]: value })).toThrow(name);
   });
 });

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError, loadConfig, parseDuration, withDefaultUser } from '../../runtime/config';
+import { ConfigError, loadCollectorConfig, loadConfig, parseDuration, withDefaultUser } from '../../runtime/config';
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -11,9 +11,9 @@ function asUser(name: string): void {
   vi.stubEnv('PGUSER', name);
 }
 
-function problemsOf(env: NodeJS.ProcessEnv): string[] {
+function problemsOf(env: NodeJS.ProcessEnv, load: (env: NodeJS.ProcessEnv) => unknown = loadConfig): string[] {
   try {
-    loadConfig(env);
+    load(env);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as ConfigError).problems;
@@ -136,6 +136,76 @@ describe('loadConfig', () => {
       expect(error.message.startsWith('invalid configuration:\n  - ')).toBe(true);
       for (const p of error.problems) expect(error.message).toContain(`  - ${p}`);
     });
+  });
+});
+
+describe('loadCollectorConfig', () => {
+  it('has the contract defaults', () => {
+    expect(loadCollectorConfig({})).toEqual({
+      maxRequestBytes: 500 * 1024,
+      maxLag: 100_000,
+      lagConsumers: ['braid-ingest'],
+      lagCacheMs: 1_000,
+      retryAfterMs: 5_000,
+      publishTimeoutMs: 5_000,
+      keyCacheMs: 10_000,
+      corsOrigins: '*',
+    });
+  });
+
+  it('reads process.env when called without an argument', () => {
+    vi.stubEnv('BRAID_COLLECTOR_MAX_LAG', '7');
+    expect(loadCollectorConfig().maxLag).toBe(7);
+  });
+
+  it('follows BRAID_INGEST_DURABLE for the lag consumer and reads lists', () => {
+    const c = loadCollectorConfig({ BRAID_INGEST_DURABLE: 'ingest-eu', BRAID_COLLECTOR_CORS_ORIGINS: 'https://a.example, https://b.example' });
+    expect(c.lagConsumers).toEqual(['ingest-eu']);
+    expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it.each([
+    { name: 'BRAID_COLLECTOR_MAX_REQUEST_BYTES', value: '1024', key: 'maxRequestBytes', expected: 1024 },
+    { name: 'BRAID_COLLECTOR_MAX_REQUEST_BYTES', value: String(16 * 1024 * 1024), key: 'maxRequestBytes', expected: 16 * 1024 * 1024 },
+    { name: 'BRAID_COLLECTOR_MAX_LAG', value: '0', key: 'maxLag', expected: 0 },
+    { name: 'BRAID_COLLECTOR_LAG_CONSUMERS', value: 'ingest-a,ingest_b', key: 'lagConsumers', expected: ['ingest-a', 'ingest_b'] },
+    { name: 'BRAID_COLLECTOR_LAG_CACHE', value: '200ms', key: 'lagCacheMs', expected: 200 },
+    { name: 'BRAID_COLLECTOR_RETRY_AFTER', value: '2s', key: 'retryAfterMs', expected: 2_000 },
+    { name: 'BRAID_COLLECTOR_PUBLISH_TIMEOUT', value: '1500ms', key: 'publishTimeoutMs', expected: 1_500 },
+    { name: 'BRAID_COLLECTOR_KEY_CACHE', value: '0s', key: 'keyCacheMs', expected: 0 },
+    { name: 'BRAID_COLLECTOR_CORS_ORIGINS', value: 'https://a.example, *', key: 'corsOrigins', expected: '*' },
+    { name: 'BRAID_COLLECTOR_CORS_ORIGINS', value: ' , ', key: 'corsOrigins', expected: [] },
+  ])('$name=$value → $key $expected', ({ name, value, key, expected }) => {
+    expect(loadCollectorConfig({ [name]: value })[key as keyof ReturnType<typeof loadCollectorConfig>]).toEqual(expected);
+  });
+
+  it.each([
+    { name: 'BRAID_COLLECTOR_MAX_LAG', value: '-1', rule: '' },
+    { name: 'BRAID_COLLECTOR_MAX_LAG', value: '1.5', rule: '' },
+    { name: 'BRAID_COLLECTOR_MAX_REQUEST_BYTES', value: 'lots', rule: '' },
+    { name: 'BRAID_COLLECTOR_MAX_REQUEST_BYTES', value: '1023', rule: '' },
+    { name: 'BRAID_COLLECTOR_MAX_REQUEST_BYTES', value: String(16 * 1024 * 1024 + 1), rule: '' },
+    { name: 'BRAID_COLLECTOR_LAG_CACHE', value: '1 second', rule: 'a duration such as 500ms, 30s, 10m or 1h' },
+    { name: 'BRAID_COLLECTOR_RETRY_AFTER', value: '5', rule: 'a duration such as 500ms, 30s, 10m or 1h' },
+    { name: 'BRAID_COLLECTOR_PUBLISH_TIMEOUT', value: '-1s', rule: 'a duration such as 500ms, 30s, 10m or 1h' },
+    { name: 'BRAID_COLLECTOR_KEY_CACHE', value: '1d', rule: 'a duration such as 500ms, 30s, 10m or 1h' },
+    { name: 'BRAID_COLLECTOR_LAG_CONSUMERS', value: 'a b', rule: 'consumer names (letters, digits, _ and -), comma-separated' },
+    { name: 'BRAID_COLLECTOR_LAG_CONSUMERS', value: 'a,,b', rule: 'consumer names (letters, digits, _ and -), comma-separated' },
+    { name: 'BRAID_INGEST_DURABLE', value: 'braid.ingest', rule: 'letters, digits, _ and -' },
+  ])('fails fast naming $name for $value', ({ name, value, rule }) => {
+    const problems = problemsOf({ [name]: value }, loadCollectorConfig);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.startsWith(`${name}: `)).toBe(true);
+    expect(problems[0]).toContain(rule);
+  });
+
+  it('treats an empty or blank variable as unset', () => {
+    expect(loadCollectorConfig({ BRAID_COLLECTOR_MAX_LAG: '', BRAID_COLLECTOR_KEY_CACHE: '  ' })).toMatchObject({ maxLag: 100_000, keyCacheMs: 10_000 });
+  });
+
+  it('ignores the process settings it does not own, and loadConfig ignores the collector ones', () => {
+    expect(loadCollectorConfig({ BRAID_HTTP_PORT: 'not a port' }).maxLag).toBe(100_000);
+    expect(loadConfig({ BRAID_COLLECTOR_MAX_LAG: 'lots' })).not.toHaveProperty('BRAID_COLLECTOR_MAX_LAG');
   });
 });
 
