@@ -5,10 +5,22 @@ import cors from '@fastify/cors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Events, headers as natsHeaders, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
 import type pg from 'pg';
-import { describeIssues, envelopeSchema, EVENT_TYPES, MAX_EVENT_BYTES, type EventType, type RejectionReason, type Violation } from '../../contracts/envelope';
 import { resolveWriteKey } from '../../db/write-keys';
 import { RAW_STREAM, rawSubject } from '../../contracts/wire';
 import { RECEIVED_AT_HEADER } from '../../contracts/wire';
+import {
+  COLLECTOR_ROUTES,
+  parseRequestBody,
+  prepareEvents,
+  publishedAnswer,
+  unpublishedAnswer,
+  writeKeyFromAuthorization,
+  type CollectorAnswer,
+  type CollectorRoute,
+  type PublishOutcome,
+  type ReadyEvent,
+} from '../../rules/collector-request';
+import { subjectMatches } from '../../rules/subject-filter';
 import { loadCollectorConfig, type CollectorConfig } from '../../runtime/config';
 import type { ApiDeps } from '../deps';
 import { ApiError, errorBody } from '../errors';
@@ -18,16 +30,9 @@ import { ApiError, errorBody } from '../errors';
  * clients that cannot speak NATS (contract section 3).
  *
  *   auth (write key → project, channel) → backlog check (429)
- *   → read body (gzip, 500 KB) → prepare each event (envelope, 32 KiB, ids)
+ *   → read body (gzip, 500 KB) → prepare each event (rules/collector-request)
  *   → publish the valid ones to JetStream → answer once every ack is in.
- *
- * A request's events are judged one by one. The valid ones of a batch are
- * published even when others are not, and the answer then lists both sides,
- * so nothing is half-written without the body saying which events were kept.
  */
-
-export type CollectorRoute = EventType | 'batch';
-export const COLLECTOR_ROUTES: readonly CollectorRoute[] = [...EVENT_TYPES, 'batch'];
 
 export interface CollectorSource {
   projectId: string;
@@ -38,130 +43,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     collectorSource?: CollectorSource;
   }
-}
-
-// ---------------------------------------------------------------------------
-// Pure rules: preparing the events of one request
-
-export interface AcceptedEvent {
-  index: number;
-  messageId: string;
-}
-
-export interface RejectedEvent {
-  index: number;
-  messageId: string | null;
-  reason: RejectionReason;
-  message: string;
-  violations: Violation[];
-}
-
-export interface ReadyEvent extends AcceptedEvent {
-  data: Buffer;
-  /** The client sent no messageId and the collector made one. */
-  generatedId: boolean;
-}
-
-export type PreparedRequest = { kind: 'events'; ready: ReadyEvent[]; rejected: RejectedEvent[] } | { kind: 'invalid'; code: string; message: string };
-
-type JsonObject = Record<string, unknown>;
-const isPlainObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * Turns a request body into events ready to publish and events rejected with
- * the contract's reasons. Fields pass through unchanged (context,
- * integrations, _metadata, sentAt, anything else); the collector only adds:
- * `type` from a single-event route, a `messageId` when the client sent none,
- * the batch's own `sentAt`, `context` and `integrations` as defaults for its
- * events (Segment's batch semantics), and `timestamp` from RudderStack's
- * `originalTimestamp` when only that is given. Pure apart from `newId`.
- */
-export function prepareEvents(route: CollectorRoute, body: unknown, newId: () => string = randomUUID): PreparedRequest {
-  if (!isPlainObject(body)) return { kind: 'invalid', code: 'invalid_request', message: 'the body must be one JSON object' };
-  let items: unknown[];
-  let defaults: JsonObject = {};
-  if (route === 'batch') {
-    if (!Array.isArray(body.batch)) return { kind: 'invalid', code: 'invalid_batch', message: 'the body must be {"batch": [event, ...]}' };
-    items = body.batch;
-    defaults = body;
-  } else {
-    items = [body];
-  }
-  const ready: ReadyEvent[] = [];
-  const rejected: RejectedEvent[] = [];
-  items.forEach((item, index) => {
-    const outcome = prepareEvent(route, item, index, defaults, newId);
-    if ('reason' in outcome) rejected.push(outcome);
-    else ready.push(outcome);
-  });
-  return { kind: 'events', ready, rejected };
-}
-
-function prepareEvent(route: CollectorRoute, item: unknown, index: number, batch: JsonObject, newId: () => string): ReadyEvent | RejectedEvent {
-  if (!isPlainObject(item)) {
-    return { index, messageId: null, reason: 'not_an_object', message: 'each event must be a JSON object', violations: [] };
-  }
-  const event: JsonObject = { ...item };
-  if (route !== 'batch') event.type = route;
-  let generatedId = false;
-  if (event.messageId === undefined || event.messageId === null) {
-    event.messageId = newId();
-    generatedId = true;
-  }
-  if (event.sentAt === undefined || event.sentAt === null) {
-    if (typeof batch.sentAt === 'string') event.sentAt = batch.sentAt;
-  }
-  for (const field of ['context', 'integrations'] as const) {
-    const shared = batch[field];
-    if (!isPlainObject(shared)) continue;
-    const own = event[field];
-    if (own === undefined || own === null) event[field] = shared;
-    else if (isPlainObject(own)) event[field] = { ...shared, ...own };
-  }
-  if ((event.timestamp === undefined || event.timestamp === null) && typeof event.originalTimestamp === 'string') {
-    event.timestamp = event.originalTimestamp;
-  }
-  const messageId = typeof event.messageId === 'string' ? event.messageId : null;
-  const data = Buffer.from(JSON.stringify(event));
-  if (data.length > MAX_EVENT_BYTES) {
-    return {
-      index,
-      messageId,
-      reason: 'payload_too_large',
-      message: `the event is ${data.length} bytes; at most ${MAX_EVENT_BYTES}`,
-      violations: [{ path: '(root)', rule: 'payload_too_large', message: `at most ${MAX_EVENT_BYTES} bytes as UTF-8 JSON` }],
-    };
-  }
-  const parsed = envelopeSchema.safeParse(event);
-  if (!parsed.success) {
-    const { reason, violations } = describeIssues(parsed.error.issues, event);
-    const first = violations[0];
-    return { index, messageId, reason, message: first ? `${first.path}: ${first.message}` : reason, violations };
-  }
-  return { index, messageId: parsed.data.messageId, data, generatedId };
-}
-
-/** The write key from `Authorization: Basic base64(<writeKey>:)`, or null. */
-export function writeKeyFromAuthorization(header: string | undefined): string | null {
-  if (!header) return null;
-  const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
-  if (!match) return null;
-  const decoded = Buffer.from(match[1] as string, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  const user = (colon === -1 ? decoded : decoded.slice(0, colon)).trim();
-  return user.length > 0 ? user : null;
-}
-
-/** NATS subject matching: `*` is one token, `>` one or more trailing tokens. */
-export function subjectMatches(filter: string, subject: string): boolean {
-  const f = filter.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < f.length; i += 1) {
-    if (f[i] === '>') return s.length > i;
-    if (i >= s.length) return false;
-    if (f[i] !== '*' && f[i] !== s[i]) return false;
-  }
-  return f.length === s.length;
 }
 
 // ---------------------------------------------------------------------------
@@ -325,28 +206,6 @@ function readBody(request: FastifyRequest, payload: Readable, limit: number): Pr
   });
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function parseJsonBody(body: Buffer): unknown {
-  let text: string;
-  try {
-    text = utf8.decode(body);
-  } catch {
-    throw new ApiError(400, 'invalid_utf8', 'the body is not valid UTF-8');
-  }
-  if (text.trim().length === 0) throw new ApiError(400, 'invalid_json', 'the body is empty; send JSON');
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ApiError(400, 'invalid_json', `the body is not JSON: ${(error as Error).message}`);
-  }
-}
-
-interface PublishOutcome {
-  accepted: ReadyEvent[];
-  unconfirmed: { event: ReadyEvent; error: string }[];
-}
-
 /** Publishes events concurrently (in index order on the wire) and waits for every JetStream ack or failure. */
 async function publishEvents(js: JetStreamClient, subject: string, events: ReadyEvent[], receivedAt: string, timeoutMs: number): Promise<PublishOutcome> {
   const results = await Promise.allSettled(
@@ -367,8 +226,6 @@ async function publishEvents(js: JetStreamClient, subject: string, events: Ready
 
 // ---------------------------------------------------------------------------
 // The routes
-
-const accepted = (events: ReadyEvent[]): AcceptedEvent[] => events.map(({ index, messageId }) => ({ index, messageId }));
 
 /** Registers `POST /v1/{track,identify,alias,page,screen,group,batch}` with CORS, in their own scope. */
 export function collectorRoutes(app: FastifyInstance, deps: ApiDeps, config: CollectorConfig = loadCollectorConfig()): void {
@@ -405,7 +262,9 @@ export function collectorRoutes(app: FastifyInstance, deps: ApiDeps, config: Col
         readBody(request, payload as unknown as Readable, config.maxRequestBytes).then(
           (body) => {
             try {
-              done(null, parseJsonBody(body));
+              const parsed = parseRequestBody(body);
+              if (parsed.kind === 'invalid') done(new ApiError(400, parsed.code, parsed.message), undefined);
+              else done(null, parsed.value);
             } catch (error) {
               done(error as Error, undefined);
             }
@@ -449,53 +308,25 @@ export function collectorRoutes(app: FastifyInstance, deps: ApiDeps, config: Col
   async function collect(route: CollectorRoute, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const receivedAt = new Date().toISOString();
     const source = request.collectorSource as CollectorSource;
-    const prepared = prepareEvents(route, request.body);
+    const prepared = prepareEvents(route, request.body, randomUUID);
     if (prepared.kind === 'invalid') throw new ApiError(400, prepared.code, prepared.message);
-    const { ready, rejected } = prepared;
 
-    if (ready.length > 0 && (!natsConnected || deps.nc.isClosed())) {
-      return unavailable(reply, 'NATS is unreachable; nothing of this request was published', { accepted: [], unconfirmed: [], rejected });
+    let answer: CollectorAnswer;
+    if (prepared.ready.length > 0 && (!natsConnected || deps.nc.isClosed())) {
+      answer = unpublishedAnswer(prepared.rejected);
+    } else {
+      const published = await publishEvents(js, rawSubject(source.projectId, source.channel), prepared.ready, receivedAt, config.publishTimeoutMs);
+      if (published.unconfirmed.length > 0) {
+        deps.log.warn(
+          { projectId: source.projectId, channel: source.channel, unconfirmed: published.unconfirmed.length, error: published.unconfirmed[0]?.error },
+          'collector: JetStream did not ack every event',
+        );
+      }
+      answer = publishedAnswer(route, prepared, published);
     }
-    const subject = rawSubject(source.projectId, source.channel);
-    const published = await publishEvents(js, subject, ready, receivedAt, config.publishTimeoutMs);
-
-    if (published.unconfirmed.length > 0) {
-      deps.log.warn(
-        { projectId: source.projectId, channel: source.channel, unconfirmed: published.unconfirmed.length, error: published.unconfirmed[0]?.error },
-        'collector: JetStream did not ack every event',
-      );
-      const ok = published.accepted.length;
-      return unavailable(
-        reply,
-        `JetStream did not confirm ${published.unconfirmed.length} of ${ready.length} events (${ok} accepted); ` +
-          'retry the request: events are deduplicated by messageId, so resending accepted ones adds nothing',
-        {
-          accepted: accepted(published.accepted),
-          unconfirmed: published.unconfirmed.map(({ event, error }) => ({ index: event.index, messageId: event.messageId, error })),
-          rejected,
-        },
-      );
-    }
-
-    if (rejected.length > 0) {
-      const allTooLarge = rejected.every((r) => r.reason === 'payload_too_large');
-      const status = allTooLarge ? 413 : 400;
-      const total = ready.length + rejected.length;
-      const message =
-        route === 'batch'
-          ? `${rejected.length} of ${total} events were rejected and not published; the other ${ready.length} were accepted`
-          : `the event was rejected (${rejected[0]?.reason}): ${rejected[0]?.message}`;
-      reply.status(status);
-      return errorBody(allTooLarge ? 'payload_too_large' : 'invalid_events', message, { accepted: accepted(ready), rejected });
-    }
-
-    const generated = ready.filter((e) => e.generatedId);
-    if (route !== 'batch') return { success: true, messageId: ready[0]?.messageId };
-    return generated.length > 0 ? { success: true, accepted: ready.length, generatedMessageIds: accepted(generated) } : { success: true, accepted: ready.length };
-  }
-
-  function unavailable(reply: FastifyReply, message: string, details: unknown): unknown {
-    reply.status(503).header('Retry-After', retryAfter);
-    return errorBody('ingest_unavailable', message, details);
+    if (answer.kind === 'ok') return answer.body;
+    reply.status(answer.status);
+    if (answer.retry) reply.header('Retry-After', retryAfter);
+    return errorBody(answer.code, answer.message, answer.details);
   }
 }
