@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { ApiDeps } from './deps';
 import { errorBody, handleError } from './errors';
 import { RouteTable } from './route-table';
-import { collectorRoutes } from './routes/collector';
+import { collectorRoutes } from './collector/routes';
 import { consentRoutes } from './routes/consent';
 import { deviceRoutes } from './routes/devices';
 import { healthRoutes } from './routes/health';
