@@ -32,6 +32,18 @@ export function validationError(error: ZodError, what = 'request body'): ApiErro
   return new ApiError(400, code, first ? `${what}: ${first.path}: ${first.message}` : `invalid ${what}`, details);
 }
 
+/** Client errors that fastify and its plugins raise, by their code, in braid's codes. */
+const CLIENT_ERRORS: Record<string, { status: number; code: string; message?: (request: FastifyRequest) => string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: 'payload_too_large',
+    message: (request) => `the request body is over ${request.routeOptions.bodyLimit} bytes${request.headers['content-encoding'] ? ' (after decompression)' : ''}`,
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: () => 'send application/json' },
+  // @fastify/compress: a body that is not valid in its Content-Encoding.
+  FST_CP_ERR_INVALID_CONTENT: { status: 400, code: 'invalid_encoding' },
+};
+
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
   if (error instanceof ApiError) {
     reply.status(error.status).send(errorBody(error.code, error.message, error.details));
@@ -43,12 +55,9 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
     return;
   }
   const fastifyError = error as FastifyError;
-  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    reply.status(413).send(errorBody('payload_too_large', 'the request body is too large'));
-    return;
-  }
-  if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    reply.status(415).send(errorBody('unsupported_media_type', 'send application/json'));
+  const known = fastifyError.code === undefined ? undefined : CLIENT_ERRORS[fastifyError.code];
+  if (known) {
+    reply.status(known.status).send(errorBody(known.code, known.message?.(request) ?? error.message));
     return;
   }
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {

@@ -1,11 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
-import { createGunzip, createInflate } from 'node:zlib';
+import compress from '@fastify/compress';
 import cors from '@fastify/cors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resolveWriteKey } from '../../db/write-keys';
 import { rawSubject } from '../../contracts/wire';
-import { COLLECTOR_ROUTES, parseRequestBody, prepareEvents, publishedAnswer, unpublishedAnswer, writeKeyFromAuthorization, type CollectorRoute } from '../../rules/collector-request';
+import {
+  COLLECTOR_ROUTES,
+  normalizeContentEncoding,
+  parseRequestBody,
+  prepareEvents,
+  publishedAnswer,
+  unpublishedAnswer,
+  writeKeyFromAuthorization,
+  type CollectorRoute,
+} from '../../rules/collector-request';
 import { loadCollectorConfig, type CollectorConfig } from '../../runtime/config';
 import type { ApiDeps } from '../deps';
 import { ApiError, errorBody } from '../errors';
@@ -18,7 +26,9 @@ import { WriteKeyCache, WriteKeyUnavailable, type CollectorSource } from './writ
  * clients that cannot speak NATS (contract section 3).
  *
  *   auth (write key → project, channel) → backlog check (429)
- *   → read body (gzip, 500 KB) → prepare each event (rules/collector-request)
+ *   → body: gzip/deflate undone by @fastify/compress, at most
+ *     BRAID_COLLECTOR_MAX_REQUEST_BYTES before and after (fastify's bodyLimit)
+ *   → prepare each event (rules/collector-request)
  *   → publish the valid ones to JetStream → answer once every ack is in.
  */
 
@@ -46,16 +56,30 @@ export function collectorRoutes(app: FastifyInstance, deps: ApiDeps, config: Col
         maxAge: 86_400,
       });
 
+      // Segment's libraries gzip their batches. The plugin undoes gzip and deflate
+      // in preParsing; fastify's bodyLimit then counts the decompressed bytes
+      // (and the compressed ones), so a gzip bomb ends at the limit. Answers are
+      // small and stay uncompressed.
+      scope.addHook('onRequest', async (request) => {
+        const encoding = normalizeContentEncoding(request.headers['content-encoding']);
+        if (encoding === undefined) delete request.raw.headers['content-encoding'];
+        else request.raw.headers['content-encoding'] = encoding;
+      });
+      await scope.register(compress, {
+        globalCompression: false,
+        requestEncodings: ['gzip', 'deflate', 'identity'],
+        onUnsupportedRequestEncoding: (encoding) =>
+          new ApiError(415, 'unsupported_content_encoding', `Content-Encoding ${encoding} is not supported; send gzip, deflate or none`),
+        // The plugin copies this error's enumerable fields onto zlib's, so they are plain fields here.
+        onInvalidRequestPayload: (encoding, _request, error) =>
+          Object.assign(new Error(), { statusCode: 400, code: 'FST_CP_ERR_INVALID_CONTENT', message: `the body is not valid ${encoding}: ${error.message}` }),
+      });
+      // Any Content-Type (beacons send text/plain): the body is JSON whatever the header says.
       scope.removeAllContentTypeParsers();
-      scope.addContentTypeParser('*', (request, payload, done) => {
-        readBody(request, payload as unknown as Readable, config.maxRequestBytes).then(
-          (body) => {
-            const parsed = parseRequestBody(body);
-            if (parsed.kind === 'invalid') done(new ApiError(400, parsed.code, parsed.message), undefined);
-            else done(null, parsed.value);
-          },
-          (error: Error) => done(error, undefined),
-        );
+      scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+        const parsed = parseRequestBody(body as Buffer);
+        if (parsed.kind === 'invalid') done(new ApiError(400, parsed.code, parsed.message), undefined);
+        else done(null, parsed.value);
       });
 
       scope.addHook('onRequest', async (request, reply) => {
@@ -85,7 +109,7 @@ export function collectorRoutes(app: FastifyInstance, deps: ApiDeps, config: Col
       });
 
       for (const route of COLLECTOR_ROUTES) {
-        scope.post(`/${route}`, (request, reply) => collect(route, request, reply));
+        scope.post(`/${route}`, { bodyLimit: config.maxRequestBytes }, (request, reply) => collect(route, request, reply));
       }
     },
     { prefix: '/v1' },
@@ -115,68 +139,4 @@ export function collectorRoutes(app: FastifyInstance, deps: ApiDeps, config: Col
     if (answer.retry) reply.header('Retry-After', retryAfter);
     return errorBody(answer.code, answer.message, answer.details);
   }
-}
-
-// ---------------------------------------------------------------------------
-// The body: gzip or deflate undone, at most the limit before and after
-
-class TooLarge extends ApiError {
-  constructor(limit: number) {
-    super(413, 'payload_too_large', `the request body is over ${limit} bytes (after gzip is undone)`);
-  }
-}
-
-/** Reads a request body, undoing gzip or deflate, refusing more than `limit` bytes before or after. */
-function readBody(request: FastifyRequest, payload: Readable, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      payload.resume();
-      reject(new TooLarge(limit));
-      return;
-    }
-    const encoding = String(request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-    let source: Readable = payload;
-    if (encoding === 'gzip' || encoding === 'x-gzip') source = payload.pipe(createGunzip());
-    else if (encoding === 'deflate') source = payload.pipe(createInflate());
-    else if (encoding !== 'identity' && encoding !== '') {
-      payload.resume();
-      reject(new ApiError(415, 'unsupported_content_encoding', `Content-Encoding ${encoding} is not supported; send gzip, deflate or none`));
-      return;
-    }
-    let raw = 0;
-    let size = 0;
-    const chunks: Buffer[] = [];
-    let settled = false;
-    const fail = (error: Error) => {
-      if (settled) return;
-      settled = true;
-      if (source !== payload) {
-        payload.unpipe();
-        source.destroy();
-      }
-      payload.resume();
-      reject(error);
-    };
-    if (source !== payload) {
-      payload.on('data', (chunk: Buffer) => {
-        raw += chunk.length;
-        if (raw > limit) fail(new TooLarge(limit));
-      });
-    }
-    source.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      size += chunk.length;
-      if (size > limit) return fail(new TooLarge(limit));
-      chunks.push(chunk);
-    });
-    source.on('error', (error) =>
-      fail(source === payload ? error : new ApiError(400, 'invalid_encoding', `the body is not valid ${encoding}: ${error.message}`)),
-    );
-    source.on('end', () => {
-      if (settled) return;
-      settled = true;
-      resolve(Buffer.concat(chunks, size));
-    });
-  });
 }

@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_EVENT_BYTES } from '../../contracts/envelope';
 import { ensureIngestConsumer } from '../../runtime/services/jetstream';
@@ -50,6 +50,13 @@ describe('HTTP collector', () => {
       },
       body: options.gzip ? gzipSync(text) : text,
     });
+    const raw = await res.text();
+    return { status: res.status, headers: res.headers, body: raw && res.headers.get('content-type')?.includes('json') ? JSON.parse(raw) : raw };
+  }
+
+  /** A request with exactly these bytes and headers (no JSON content type unless given). */
+  async function postBytes(path: string, body: Buffer, headers: Record<string, string>): Promise<Answer> {
+    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: basic(keys.web as string), ...headers }, body });
     const raw = await res.text();
     return { status: res.status, headers: res.headers, body: raw && res.headers.get('content-type')?.includes('json') ? JSON.parse(raw) : raw };
   }
@@ -153,6 +160,22 @@ describe('HTTP collector', () => {
       // The batch's sentAt is an hour off the receipt, so a's time is corrected: a minute before receipt.
       const rowA = byId[a.messageId as string];
       expect(new Date(rowA.event_time).getTime()).toBe(new Date(rowA.received_at).getTime() - 60_000);
+    });
+
+    it.each([
+      { label: 'deflate', headers: { 'content-encoding': 'deflate' }, encode: (b: Buffer) => deflateSync(b) },
+      { label: 'x-gzip', headers: { 'content-encoding': 'x-gzip' }, encode: (b: Buffer) => gzipSync(b) },
+      { label: 'GZIP in capitals', headers: { 'content-encoding': ' GZIP ' }, encode: (b: Buffer) => gzipSync(b) },
+      { label: 'identity', headers: { 'content-encoding': 'identity' }, encode: (b: Buffer) => b },
+      { label: 'text/plain (browser beacons)', headers: { 'content-type': 'text/plain' }, encode: (b: Buffer) => b },
+      { label: 'no Content-Type at all', headers: {}, encode: (b: Buffer) => b },
+    ])('takes a body sent as $label', async ({ headers, encode }) => {
+      const event = track({ userId: 'encodings' });
+      const before = await published(projectId);
+      const res = await postBytes('/v1/batch', encode(Buffer.from(JSON.stringify({ batch: [event] }))), headers as Record<string, string>);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ success: true, accepted: 1 });
+      expect(await published(projectId)).toBe(before + 1);
     });
   });
 
@@ -262,6 +285,21 @@ describe('HTTP collector', () => {
       const res = await post('/v1/track', track(), { headers: { 'content-encoding': 'gzip' } });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('invalid_encoding');
+    });
+
+    it.each([
+      { label: 'a cut-off gzip body', headers: { 'content-encoding': 'gzip' }, body: gzipSync(JSON.stringify(track())).subarray(0, 20), status: 400, code: 'invalid_encoding' },
+      { label: 'an encoding braid does not undo (br)', headers: { 'content-encoding': 'br' }, body: Buffer.from(JSON.stringify(track())), status: 415, code: 'unsupported_content_encoding' },
+      { label: 'bytes that are not UTF-8', headers: {}, body: Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x7d]), status: 400, code: 'invalid_utf8' },
+      { label: 'an empty JSON body', headers: { 'content-type': 'application/json' }, body: Buffer.alloc(0), status: 400, code: 'invalid_json' },
+      { label: 'no body at all', headers: {}, body: Buffer.alloc(0), status: 400, code: 'invalid_request' },
+      { label: 'a gzip body whose compressed size is over 500 KB', headers: { 'content-encoding': 'gzip' }, body: gzipSync(Buffer.alloc(600_000, 'x'), { level: 0 }), status: 413, code: 'payload_too_large' },
+    ])('answers $status $code for $label, and publishes nothing', async ({ headers, body, status, code }) => {
+      const before = await published(projectId);
+      const res = await postBytes('/v1/track', body, headers as Record<string, string>);
+      expect(res.status).toBe(status);
+      expect(res.body).toEqual({ error: { code, message: expect.any(String) } });
+      expect(await published(projectId)).toBe(before);
     });
   });
 
