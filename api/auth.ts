@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { checkToken, type Role, type TokenIdentity } from '../db/api-tokens';
 import { ApiError } from './errors';
@@ -6,6 +6,10 @@ import { ApiError } from './errors';
 declare module 'fastify' {
   interface FastifyRequest {
     identity?: TokenIdentity;
+  }
+  interface FastifyContextConfig {
+    /** Who may call the route: the roles whose bearer token it takes, or `public` (no token). */
+    roles?: readonly Role[] | 'public';
   }
 }
 
@@ -34,4 +38,23 @@ export function requireRole(identity: TokenIdentity, roles: readonly Role[]): vo
   if (!roles.includes(identity.role)) {
     throw new ApiError(403, 'forbidden', `this needs the ${roles.join(' or ')} role; the token has ${identity.role}`);
   }
+}
+
+/**
+ * Role checks for the routes of a scope, from each route's `config.roles`: a
+ * route that declares none fails at registration; a non-public route checks
+ * the bearer token and its role after the body is parsed and before it is
+ * validated, so a caller without the right token learns nothing about the body.
+ */
+export function checkRoles(scope: FastifyInstance, pool: pg.Pool): void {
+  scope.addHook('onRoute', (route) => {
+    if (route.config?.roles === undefined) throw new Error(`${String(route.method)} ${route.url} declares no roles (config.roles)`);
+  });
+  scope.addHook('preValidation', async (request) => {
+    const roles = request.routeOptions.config.roles ?? [];
+    if (roles === 'public') return;
+    const identity = await authenticate(pool, request);
+    requireRole(identity, roles);
+    request.identity = identity;
+  });
 }

@@ -32,6 +32,9 @@ export function validationError(error: ZodError, what = 'request body'): ApiErro
   return new ApiError(400, code, first ? `${what}: ${first.path}: ${first.message}` : `invalid ${what}`, details);
 }
 
+/** How a validation message names the part of the request that failed. */
+const REQUEST_PARTS: Record<string, string> = { body: 'request body', querystring: 'query', params: 'path', headers: 'headers' };
+
 /** Client errors that fastify and its plugins raise, by their code, in braid's codes. */
 const CLIENT_ERRORS: Record<string, { status: number; code: string; message?: (request: FastifyRequest) => string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: {
@@ -50,7 +53,8 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
     return;
   }
   if (error instanceof ZodError) {
-    const e = validationError(error);
+    // fastify tags a failed request part (api/typed-routes.ts validatorCompiler); a ZodError thrown elsewhere is about the body.
+    const e = validationError(error, REQUEST_PARTS[(error as { validationContext?: string }).validationContext ?? 'body'] ?? 'request body');
     reply.status(e.status).send(errorBody(e.code, e.message, e.details));
     return;
   }

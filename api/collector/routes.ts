@@ -17,6 +17,7 @@ import {
 import { loadCollectorConfig, type CollectorConfig } from '../../runtime/config';
 import type { ApiDeps } from '../deps';
 import { ApiError, errorBody } from '../errors';
+import { responses } from '../typed-routes';
 import { BacklogMonitor } from './backlog';
 import { JetStreamPublisher } from './publisher';
 import { WriteKeyCache, WriteKeyUnavailable, type CollectorSource } from './write-keys';
@@ -109,7 +110,27 @@ export function collectorRoutes(app: FastifyInstance, deps: ApiDeps, config: Col
       });
 
       for (const route of COLLECTOR_ROUTES) {
-        scope.post(`/${route}`, { bodyLimit: config.maxRequestBytes }, (request, reply) => collect(route, request, reply));
+        scope.post(
+          `/${route}`,
+          {
+            bodyLimit: config.maxRequestBytes,
+            schema: {
+              summary: route === 'batch' ? 'Segment batch: `{"batch": [event, …]}`, gzip allowed' : `One Segment \`${route}\` event`,
+              description: 'Each event is checked against the envelope; the valid ones are published to BRAID_RAW even when others of a batch are not, and the answer says which.',
+              security: [{ writeKey: [] }],
+              response: responses({
+                200: 'every event of the request accepted by JetStream',
+                400: 'a malformed body or events (details: accepted and rejected events with reasons)',
+                401: 'no write key, or an unknown or revoked one',
+                413: `a body over ${config.maxRequestBytes} bytes (after decompression), or events over 32 KiB`,
+                415: 'a Content-Encoding other than gzip or deflate',
+                429: 'ingestion is behind its bound; retry after Retry-After',
+                503: 'NATS or Postgres unreachable, or events JetStream did not confirm; retry after Retry-After',
+              }),
+            },
+          },
+          (request, reply) => collect(route, request, reply),
+        );
       }
     },
     { prefix: '/v1' },

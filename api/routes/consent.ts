@@ -9,7 +9,7 @@ import type { IdentityRef } from '../../rules/identity-graph';
 import { consentChangedSignal } from '../../workflows/session.messages';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
-import type { RouteTable } from '../route-table';
+import { responses, type ApiApp } from '../typed-routes';
 
 const category = z.string().trim().toLowerCase().pipe(z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'a consent category such as "analytics"'));
 
@@ -24,14 +24,16 @@ const setConsentSchema = z
   .strict()
   .refine((b) => b.userId !== undefined || b.anonymousId !== undefined, { message: 'userId or anonymousId is required', path: ['userId'] });
 
-export function consentRoutes(routes: RouteTable, deps: ApiDeps): void {
-  routes.add({
+export function consentRoutes(app: ApiApp, deps: ApiDeps): void {
+  app.route({
     method: 'POST',
     url: '/api/consent',
-    summary: 'Set consent categories for a userId or anonymousId, effective at a time (default now)',
-    roles: ['admin', 'operator'],
-    body: setConsentSchema,
-    responses: { 200: 'recorded', 400: 'invalid', 404: 'unknown project' },
+    config: { roles: ['admin', 'operator'] },
+    schema: {
+      summary: 'Set consent categories for a userId or anonymousId, effective at a time (default now)',
+      body: setConsentSchema,
+      response: responses({ 200: 'recorded', 400: 'invalid', 404: 'unknown project' }),
+    },
     handler: async ({ body }) => {
       const project = await getProject(deps.pool, body.projectId);
       if (!project) throw new ApiError(404, 'unknown_project', `project ${body.projectId} does not exist`);

@@ -4,15 +4,18 @@ import { DEFAULT_SESSION_HOSTS } from '../../contracts/hosting';
 import { hostWorkflowId } from '../../rules/session-key';
 import type { ApiDeps } from '../deps';
 import { ApiError, notFound } from '../errors';
-import type { RouteTable } from '../route-table';
+import { pathParams, responses, type ApiApp } from '../typed-routes';
 
-export function deviceRoutes(routes: RouteTable, deps: ApiDeps): void {
-  routes.add({
+export function deviceRoutes(app: ApiApp, deps: ApiDeps): void {
+  app.route({
     method: 'GET',
     url: '/api/projects/:p/devices/:channel/:deviceId',
-    summary: "A device's actor: its host workflow, held and pending events, written/duplicates/suppressed counts, its current session",
-    roles: ['admin', 'operator', 'analyst'],
-    responses: { 200: 'the device', 404: 'no such project, or nothing known of the device' },
+    config: { roles: ['admin', 'operator', 'analyst'] },
+    schema: {
+      summary: "A device's actor: its host workflow, held and pending events, written/duplicates/suppressed counts, its current session",
+      params: pathParams('p', 'channel', 'deviceId'),
+      response: responses({ 200: 'the device', 404: 'no such project, or nothing known of the device' }),
+    },
     handler: async ({ params }) => {
       const projectId = params.p as string;
       const channel = params.channel as string;

@@ -1,6 +1,6 @@
 import { pingPostgres } from '../../db/client';
 import type { ApiDeps } from '../deps';
-import type { RouteTable } from '../route-table';
+import { responses, type ApiApp } from '../typed-routes';
 
 async function check(name: string, probe: () => Promise<unknown>): Promise<{ name: string; ok: boolean; error?: string }> {
   try {
@@ -11,23 +11,27 @@ async function check(name: string, probe: () => Promise<unknown>): Promise<{ nam
   }
 }
 
-export function healthRoutes(routes: RouteTable, deps: ApiDeps): void {
-  routes.add({
+export function healthRoutes(app: ApiApp, deps: ApiDeps): void {
+  app.route({
     method: 'GET',
     url: '/healthz',
-    summary: 'Liveness: the process answers',
-    roles: 'public',
-    responses: { 200: 'alive' },
+    config: { roles: 'public' },
+    schema: {
+      summary: 'Liveness: the process answers',
+      response: responses({ 200: 'alive' }),
+    },
     handler: async () => ({ status: 'ok' }),
   });
 
-  routes.add({
+  app.route({
     method: 'GET',
     url: '/readyz',
-    summary: 'Readiness: Postgres, NATS and Temporal are reachable',
-    roles: 'public',
-    responses: { 200: 'ready', 503: 'a dependency is unreachable' },
-    handler: async ({ reply }) => {
+    config: { roles: 'public' },
+    schema: {
+      summary: 'Readiness: Postgres, NATS and Temporal are reachable',
+      response: responses({ 200: 'ready', 503: 'a dependency is unreachable' }),
+    },
+    handler: async (_request, reply) => {
       const checks = await Promise.all([
         check('postgres', () => pingPostgres(deps.pool)),
         check('nats', async () => {

@@ -1,9 +1,10 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { z } from 'zod';
 import { RAW_STREAM } from '../../contracts/wire';
 import { getAccounting } from '../../db/accounting';
 import { recentDrainSizes } from '../../db/drain-sizes';
 import type { ApiDeps } from '../deps';
-import type { RouteTable } from '../route-table';
+import type { ApiApp } from '../typed-routes';
 
 const ACCOUNTING_OUTCOMES = ['accepted', 'canonical', 'rejected', 'suppressed', 'duplicates'] as const;
 
@@ -13,7 +14,7 @@ const ACCOUNTING_OUTCOMES = ['accepted', 'canonical', 'rejected', 'suppressed', 
  * many ingest and worker processes run; consumer lag comes from JetStream;
  * batch sizes from lineage (db/drain-sizes.ts).
  */
-export function metricsRoutes(routes: RouteTable, deps: ApiDeps): void {
+export function metricsRoutes(app: ApiApp, deps: ApiDeps): void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'braid_api_' });
 
@@ -66,13 +67,15 @@ export function metricsRoutes(routes: RouteTable, deps: ApiDeps): void {
     },
   });
 
-  routes.add({
+  app.route({
     method: 'GET',
     url: '/metrics',
-    summary: 'Prometheus metrics',
-    roles: 'public',
-    responses: { 200: 'text exposition format' },
-    handler: async ({ reply }) => {
+    config: { roles: 'public' },
+    schema: {
+      summary: 'Prometheus metrics',
+      response: { 200: { description: 'text exposition format', content: { 'text/plain': { schema: z.string() } } } },
+    },
+    handler: async (_request, reply) => {
       reply.header('content-type', registry.contentType);
       return registry.metrics();
     },

@@ -8,20 +8,22 @@ import { cancelSignal, pauseSignal, resumeSignal } from '../../workflows/operati
 import type { operationWorkflow } from '../../workflows/operation.workflow';
 import type { ApiDeps } from '../deps';
 import { ApiError, notFound } from '../errors';
-import type { RouteTable } from '../route-table';
+import { pathParams, responses, type ApiApp } from '../typed-routes';
 
 const OPERATOR = ['admin', 'operator'] as const;
 const ANYONE = ['admin', 'operator', 'analyst'] as const;
 
-export function operationRoutes(routes: RouteTable, deps: ApiDeps): void {
-  routes.add({
+export function operationRoutes(app: ApiApp, deps: ApiDeps): void {
+  app.route({
     method: 'POST',
     url: '/api/replays',
-    summary: "Re-run a project's raw events of a time range through today's rules, into production or a sandbox",
-    roles: OPERATOR,
-    body: createReplaySchema,
-    responses: { 202: 'started', 400: 'invalid request', 404: 'unknown project' },
-    handler: async ({ body, reply, identity }) => {
+    config: { roles: OPERATOR },
+    schema: {
+      summary: "Re-run a project's raw events of a time range through today's rules, into production or a sandbox",
+      body: createReplaySchema,
+      response: responses({ 202: 'started', 400: 'invalid request', 404: 'unknown project' }),
+    },
+    handler: async ({ body, identity }, reply) => {
       const project = await getProject(deps.pool, body.projectId);
       if (!project) throw new ApiError(404, 'unknown_project', `project ${body.projectId} does not exist`);
       const unknown = (body.channels ?? []).filter((c) => !project.settings.channels.includes(c));
@@ -31,14 +33,16 @@ export function operationRoutes(routes: RouteTable, deps: ApiDeps): void {
     },
   });
 
-  routes.add({
+  app.route({
     method: 'POST',
     url: '/api/backfills',
-    summary: 'Import historical events (segment-jsonl, gzip allowed) from a path or URL the workers can read',
-    roles: OPERATOR,
-    body: createBackfillSchema,
-    responses: { 202: 'started', 400: 'invalid request or unreadable source', 404: 'unknown project' },
-    handler: async ({ body, reply, identity }) => {
+    config: { roles: OPERATOR },
+    schema: {
+      summary: 'Import historical events (segment-jsonl, gzip allowed) from a path or URL the workers can read',
+      body: createBackfillSchema,
+      response: responses({ 202: 'started', 400: 'invalid request or unreadable source', 404: 'unknown project' }),
+    },
+    handler: async ({ body, identity }, reply) => {
       const project = await getProject(deps.pool, body.projectId);
       if (!project) throw new ApiError(404, 'unknown_project', `project ${body.projectId} does not exist`);
       if (!project.settings.channels.includes(body.channel)) throw new ApiError(400, 'unknown_channel', `channel ${body.channel} is not registered on ${body.projectId}`);
@@ -49,14 +53,16 @@ export function operationRoutes(routes: RouteTable, deps: ApiDeps): void {
     },
   });
 
-  routes.add({
+  app.route({
     method: 'POST',
     url: '/api/erasures',
-    summary: 'Erase a person and every id linked to it: suppress, suppress_and_delete, delete or unsuppress',
-    roles: OPERATOR,
-    body: createErasureSchema,
-    responses: { 202: 'started', 400: 'invalid request', 404: 'unknown project' },
-    handler: async ({ body, reply, identity }) => {
+    config: { roles: OPERATOR },
+    schema: {
+      summary: 'Erase a person and every id linked to it: suppress, suppress_and_delete, delete or unsuppress',
+      body: createErasureSchema,
+      response: responses({ 202: 'started', 400: 'invalid request', 404: 'unknown project' }),
+    },
+    handler: async ({ body, identity }, reply) => {
       if (!(await getProject(deps.pool, body.projectId))) throw new ApiError(404, 'unknown_project', `project ${body.projectId} does not exist`);
       const target = body.personId ? { kind: 'person', id: body.personId } : body.userId ? { kind: 'user', id: body.userId } : { kind: 'anonymous', id: body.anonymousId as string };
       reply.status(202);
@@ -66,32 +72,41 @@ export function operationRoutes(routes: RouteTable, deps: ApiDeps): void {
     },
   });
 
-  routes.add({
+  app.route({
     method: 'GET',
     url: '/api/erasures/:id',
-    summary: "An erasure's status and counts (the audit: who asked, when, the mode and the counts)",
-    roles: OPERATOR,
-    responses: { 200: 'status', 404: 'no such erasure' },
+    config: { roles: OPERATOR },
+    schema: {
+      summary: "An erasure's status and counts (the audit: who asked, when, the mode and the counts)",
+      params: pathParams('id'),
+      response: responses({ 200: 'status', 404: 'no such erasure' }),
+    },
     handler: async ({ params }) => present(await requireOperation(deps, params.id as string, 'erasure')),
   });
 
   for (const [kind, base] of [['replay', '/api/replays'], ['backfill', '/api/backfills']] as const) {
-    routes.add({
+    app.route({
       method: 'GET',
       url: `${base}/:id`,
-      summary: `A ${kind}'s status, counts and position`,
-      roles: ANYONE,
-      responses: { 200: 'status', 404: `no such ${kind}` },
+      config: { roles: ANYONE },
+      schema: {
+        summary: `A ${kind}'s status, counts and position`,
+        params: pathParams('id'),
+        response: responses({ 200: 'status', 404: `no such ${kind}` }),
+      },
       handler: async ({ params }) => present(await requireOperation(deps, params.id as string, kind)),
     });
     for (const [action, signal] of [['pause', pauseSignal], ['resume', resumeSignal], ['cancel', cancelSignal]] as const) {
-      routes.add({
+      app.route({
         method: 'POST',
         url: `${base}/:id/${action}`,
-        summary: `${action[0]!.toUpperCase()}${action.slice(1)} a ${kind} (durable; applied between chunks)`,
-        roles: OPERATOR,
-        responses: { 202: 'requested', 404: `no such ${kind}`, 409: `the ${kind} has finished` },
-        handler: async ({ params, reply }) => {
+        config: { roles: OPERATOR },
+        schema: {
+          summary: `${action[0]!.toUpperCase()}${action.slice(1)} a ${kind} (durable; applied between chunks)`,
+          params: pathParams('id'),
+          response: responses({ 202: 'requested', 404: `no such ${kind}`, 409: `the ${kind} has finished` }),
+        },
+        handler: async ({ params }, reply) => {
           const op = await requireOperation(deps, params.id as string, kind);
           if (['completed', 'failed', 'cancelled'].includes(op.status)) {
             throw new ApiError(409, 'operation_finished', `${kind} ${op.id} has already ${op.status}`);

@@ -5,7 +5,7 @@ import { personExists } from '../../db/person-identities';
 import { getProject } from '../../db/projects';
 import type { ApiDeps } from '../deps';
 import { ApiError, notFound } from '../errors';
-import type { RouteTable } from '../route-table';
+import { pathParams, responses, type ApiApp } from '../typed-routes';
 
 const mergeSchema = z.object({ personIds: z.tuple([z.string().min(1), z.string().min(1)]) }).strict();
 const unmergeSchema = z.union([
@@ -19,17 +19,20 @@ const journeyQuery = z.object({
   to: z.iso.datetime({ offset: true }).optional(),
 });
 
-export function personRoutes(routes: RouteTable, deps: ApiDeps): void {
+export function personRoutes(app: ApiApp, deps: ApiDeps): void {
   const requireProject = async (projectId: string) => {
     if (!(await getProject(deps.pool, projectId))) throw new ApiError(404, 'unknown_project', `project ${projectId} does not exist`);
   };
 
-  routes.add({
+  app.route({
     method: 'GET',
     url: '/api/persons/:p/:personId/merges',
-    summary: "A person's recorded merges (id, cause, time), undone ones and refused links included",
-    roles: ['admin', 'operator', 'analyst'],
-    responses: { 200: 'the merges', 404: 'no such project or person' },
+    config: { roles: ['admin', 'operator', 'analyst'] },
+    schema: {
+      summary: "A person's recorded merges (id, cause, time), undone ones and refused links included",
+      params: pathParams('p', 'personId'),
+      response: responses({ 200: 'the merges', 404: 'no such project or person' }),
+    },
     handler: async ({ params }) => {
       await requireProject(params.p as string);
       const merges = await listMerges(deps.pool, params.p as string, params.personId as string);
@@ -38,13 +41,16 @@ export function personRoutes(routes: RouteTable, deps: ApiDeps): void {
     },
   });
 
-  routes.add({
+  app.route({
     method: 'POST',
     url: '/api/persons/:p/merge',
-    summary: 'Merge two persons (the only way two identified users become one person)',
-    roles: ['admin', 'operator'],
-    body: mergeSchema,
-    responses: { 200: 'merged', 400: 'the same person twice', 404: 'no such project or person' },
+    config: { roles: ['admin', 'operator'] },
+    schema: {
+      summary: 'Merge two persons (the only way two identified users become one person)',
+      params: pathParams('p'),
+      body: mergeSchema,
+      response: responses({ 200: 'merged', 400: 'the same person twice', 404: 'no such project or person' }),
+    },
     handler: async ({ params, body, identity }) => {
       await requireProject(params.p as string);
       const [a, b] = body.personIds;
@@ -55,13 +61,16 @@ export function personRoutes(routes: RouteTable, deps: ApiDeps): void {
     },
   });
 
-  routes.add({
+  app.route({
     method: 'POST',
     url: '/api/persons/:p/unmerge',
-    summary: 'Undo a merge: `{ mergeId }`, or `{ kind, id }` to detach that id and what it brought; events follow at once',
-    roles: ['admin', 'operator'],
-    body: unmergeSchema,
-    responses: { 200: 'unmerged', 404: 'no such active merge' },
+    config: { roles: ['admin', 'operator'] },
+    schema: {
+      summary: 'Undo a merge: `{ mergeId }`, or `{ kind, id }` to detach that id and what it brought; events follow at once',
+      params: pathParams('p'),
+      body: unmergeSchema,
+      response: responses({ 200: 'unmerged', 404: 'no such active merge' }),
+    },
     handler: async ({ params, body, identity }) => {
       await requireProject(params.p as string);
       const outcome = await unmerge(deps.pool, params.p as string, body, identity?.name ?? null);
@@ -70,18 +79,20 @@ export function personRoutes(routes: RouteTable, deps: ApiDeps): void {
     },
   });
 
-  routes.add({
+  app.route({
     method: 'GET',
     url: '/api/persons/:p/:personId/journey',
-    summary: "A person's events across channels in event-time order (?limit=1000&from=&to=)",
-    roles: ['admin', 'operator', 'analyst'],
-    responses: { 200: 'the journey', 400: 'bad query', 404: 'no such project or person' },
+    config: { roles: ['admin', 'operator', 'analyst'] },
+    schema: {
+      summary: "A person's events across channels in event-time order (?limit=1000&from=&to=)",
+      params: pathParams('p', 'personId'),
+      querystring: journeyQuery,
+      response: responses({ 200: 'the journey', 400: 'bad query', 404: 'no such project or person' }),
+    },
     handler: async ({ params, query }) => {
       await requireProject(params.p as string);
-      const q = journeyQuery.safeParse(query);
-      if (!q.success) throw new ApiError(400, 'invalid_request', q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       if (!(await personExists(deps.pool, params.p as string, params.personId as string))) throw notFound(`person ${params.personId}`);
-      const events = await personJourney(deps.pool, params.p as string, params.personId as string, q.data);
+      const events = await personJourney(deps.pool, params.p as string, params.personId as string, query);
       return {
         personId: params.personId,
         events: events.map((e) => ({

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { checkEventsBody, eventKeyProblem, pushSchemaBody, type CheckProblem, type CheckResult } from '../../contracts/schemas';
 import { projectRules } from '../../db/project-rules';
 import { getProject, type ProjectRecord } from '../../db/projects';
@@ -7,10 +8,10 @@ import { probableDuplicates } from '../../rules/event-name-key';
 import { schemaTargetOf } from '../../rules/schema-snapshot';
 import type { ApiDeps } from '../deps';
 import { ApiError, notFound } from '../errors';
-import type { RouteTable } from '../route-table';
+import { pathParams, responses, type ApiApp } from '../typed-routes';
 
 /** The schema registry: push with compatibility rules, read versions and the changelog, check events offline. */
-export function schemaRoutes(routes: RouteTable, deps: ApiDeps): void {
+export function schemaRoutes(app: ApiApp, deps: ApiDeps): void {
   const requireProject = async (projectId: string): Promise<ProjectRecord> => {
     const project = await getProject(deps.pool, projectId);
     if (!project) throw new ApiError(404, 'unknown_project', `project ${projectId} does not exist`);
@@ -22,12 +23,15 @@ export function schemaRoutes(routes: RouteTable, deps: ApiDeps): void {
     return key;
   };
 
-  routes.add({
+  app.route({
     method: 'GET',
     url: '/api/projects/:p/schemas',
-    summary: "The current schema version of each of a project's events",
-    roles: ['admin', 'operator', 'analyst'],
-    responses: { 200: 'the schemas', 404: 'no such project' },
+    config: { roles: ['admin', 'operator', 'analyst'] },
+    schema: {
+      summary: "The current schema version of each of a project's events",
+      params: pathParams('p'),
+      response: responses({ 200: 'the schemas', 404: 'no such project' }),
+    },
     handler: async ({ params }) => {
       const project = await requireProject(params.p as string);
       const current = await listCurrentSchemas(deps.pool, project.projectId);
@@ -38,21 +42,24 @@ export function schemaRoutes(routes: RouteTable, deps: ApiDeps): void {
     },
   });
 
-  routes.add({
+  app.route({
     method: 'PUT',
     url: '/api/projects/:p/schemas/:event',
-    summary:
-      'Push a JSON Schema for an event\'s properties (`$identify`, `$group`: traits). Compatible changes get the next ADDITION or REVISION; a change that would reject events the current version accepts is refused unless it is the next MODEL (`newModel: true` or version `<model+1>-0-0`)',
-    roles: ['admin', 'operator'],
-    body: pushSchemaBody,
-    responses: {
-      200: 'the same schema as the version named (or the current one): nothing changed',
-      201: 'a new version, with its changelog summary',
-      400: 'not a valid JSON Schema, a bad version or event name',
-      404: 'no such project',
-      409: 'incompatible with the current version, or a version that is not the next one',
+    config: { roles: ['admin', 'operator'] },
+    schema: {
+      summary:
+        'Push a JSON Schema for an event\'s properties (`$identify`, `$group`: traits). Compatible changes get the next ADDITION or REVISION; a change that would reject events the current version accepts is refused unless it is the next MODEL (`newModel: true` or version `<model+1>-0-0`)',
+      params: pathParams('p', 'event'),
+      body: pushSchemaBody,
+      response: responses({
+        200: 'the same schema as the version named (or the current one): nothing changed',
+        201: 'a new version, with its changelog summary',
+        400: 'not a valid JSON Schema, a bad version or event name',
+        404: 'no such project',
+        409: 'incompatible with the current version, or a version that is not the next one',
+      }),
     },
-    handler: async ({ params, body, identity, reply }) => {
+    handler: async ({ params, body, identity }, reply) => {
       const project = await requireProject(params.p as string);
       const key = requireKey(params.event as string);
       const outcome = await pushSchema(deps.pool, {
@@ -89,12 +96,16 @@ export function schemaRoutes(routes: RouteTable, deps: ApiDeps): void {
     },
   });
 
-  routes.add({
+  app.route({
     method: 'GET',
     url: '/api/projects/:p/schemas/:event',
-    summary: "An event's current schema (?version=1-0-0 for another)",
-    roles: ['admin', 'operator', 'analyst'],
-    responses: { 200: 'the schema', 404: 'no such project, event schema or version' },
+    config: { roles: ['admin', 'operator', 'analyst'] },
+    schema: {
+      summary: "An event's current schema (?version=1-0-0 for another)",
+      params: pathParams('p', 'event'),
+      querystring: z.object({ version: z.string().optional() }),
+      response: responses({ 200: 'the schema', 404: 'no such project, event schema or version' }),
+    },
     handler: async ({ params, query }) => {
       const project = await requireProject(params.p as string);
       const key = requireKey(params.event as string);
@@ -104,12 +115,15 @@ export function schemaRoutes(routes: RouteTable, deps: ApiDeps): void {
     },
   });
 
-  routes.add({
+  app.route({
     method: 'GET',
     url: '/api/projects/:p/schemas/:event/history',
-    summary: "An event's versions and changelog (who, when, what changed), newest first",
-    roles: ['admin', 'operator', 'analyst'],
-    responses: { 200: 'the history', 404: 'no such project or event schema' },
+    config: { roles: ['admin', 'operator', 'analyst'] },
+    schema: {
+      summary: "An event's versions and changelog (who, when, what changed), newest first",
+      params: pathParams('p', 'event'),
+      response: responses({ 200: 'the history', 404: 'no such project or event schema' }),
+    },
     handler: async ({ params }) => {
       const project = await requireProject(params.p as string);
       const key = requireKey(params.event as string);
@@ -126,14 +140,17 @@ export function schemaRoutes(routes: RouteTable, deps: ApiDeps): void {
     },
   });
 
-  routes.add({
+  app.route({
     method: 'POST',
     url: '/api/projects/:p/schemas/check',
-    summary:
-      'Check events (`ndjson`: one per line, or `events`) offline against the registry and the project\'s tracking plan, exactly as ingest would judge them; nothing is written',
-    roles: ['admin', 'operator', 'analyst'],
-    body: checkEventsBody,
-    responses: { 200: 'the problems found, by line', 400: 'a bad request body or channel', 404: 'no such project' },
+    config: { roles: ['admin', 'operator', 'analyst'] },
+    schema: {
+      summary:
+        'Check events (`ndjson`: one per line, or `events`) offline against the registry and the project\'s tracking plan, exactly as ingest would judge them; nothing is written',
+      params: pathParams('p'),
+      body: checkEventsBody,
+      response: responses({ 200: 'the problems found, by line', 400: 'a bad request body or channel', 404: 'no such project' }),
+    },
     handler: async ({ params, body }): Promise<CheckResult> => {
       const project = await requireProject(params.p as string);
       const channel = body.channel ?? project.settings.channels[0] ?? 'web';

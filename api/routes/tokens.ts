@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { createToken, revokeToken, ROLES } from '../../db/api-tokens';
 import type { ApiDeps } from '../deps';
 import { notFound } from '../errors';
-import type { RouteTable } from '../route-table';
+import { pathParams, responses, type ApiApp } from '../typed-routes';
 
 const createTokenSchema = z
   .object({
@@ -12,15 +12,17 @@ const createTokenSchema = z
   })
   .strict();
 
-export function tokenRoutes(routes: RouteTable, deps: ApiDeps): void {
-  routes.add({
+export function tokenRoutes(app: ApiApp, deps: ApiDeps): void {
+  app.route({
     method: 'POST',
     url: '/api/tokens',
-    summary: 'Create an API token (shown once)',
-    roles: ['admin'],
-    body: createTokenSchema,
-    responses: { 201: 'created', 400: 'invalid' },
-    handler: async ({ body, reply }) => {
+    config: { roles: ['admin'] },
+    schema: {
+      summary: 'Create an API token (shown once)',
+      body: createTokenSchema,
+      response: responses({ 201: 'created', 400: 'invalid' }),
+    },
+    handler: async ({ body }, reply) => {
       const expiresAt = body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null;
       const created = await createToken(deps.pool, { name: body.name, role: body.role, expiresAt });
       reply.status(201);
@@ -28,12 +30,15 @@ export function tokenRoutes(routes: RouteTable, deps: ApiDeps): void {
     },
   });
 
-  routes.add({
+  app.route({
     method: 'DELETE',
     url: '/api/tokens/:id',
-    summary: 'Revoke an API token',
-    roles: ['admin'],
-    responses: { 200: 'revoked', 404: 'no such active token' },
+    config: { roles: ['admin'] },
+    schema: {
+      summary: 'Revoke an API token',
+      params: pathParams('id'),
+      response: responses({ 200: 'revoked', 404: 'no such active token' }),
+    },
     handler: async ({ params }) => {
       if (!(await revokeToken(deps.pool, params.id as string))) throw notFound(`active token ${params.id}`);
       return { tokenId: params.id, revoked: true };
