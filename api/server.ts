@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { checkRoles } from './auth';
 import { collectorRoutes } from './collector/routes';
@@ -18,8 +18,12 @@ import { validatorCompiler } from './typed-routes';
 
 /** The operator API and the HTTP collector (`/v1/*`): fastify with braid's routes and error shape. */
 export function buildApi(deps: ApiDeps): FastifyInstance {
+  // fastify logs through braid's pino logger: a child per request (reqId), one
+  // line when it arrives and one when it is answered, at info; the collector
+  // and the probes log at warn, so traffic and scrapes do not flood the log.
   // Event names (up to 200 characters) travel in schema URLs.
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 512 } }).withTypeProvider<ZodTypeProvider>();
+  const logger: FastifyBaseLogger = deps.log;
+  const app = Fastify({ loggerInstance: logger, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 512 } }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);

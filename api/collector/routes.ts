@@ -133,7 +133,7 @@ export function collectorRoutes(app: FastifyInstance, deps: ApiDeps, config: Col
         );
       }
     },
-    { prefix: '/v1' },
+    { prefix: '/v1', logLevel: 'warn' },
   );
 
   async function collect(route: CollectorRoute, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -148,7 +148,7 @@ export function collectorRoutes(app: FastifyInstance, deps: ApiDeps, config: Col
     } else {
       const published = await publisher.publish(rawSubject(source.projectId, source.channel), prepared.ready, receivedAt);
       if (published.unconfirmed.length > 0) {
-        deps.log.warn(
+        request.log.warn(
           { projectId: source.projectId, channel: source.channel, unconfirmed: published.unconfirmed.length, error: published.unconfirmed[0]?.error },
           'collector: JetStream did not ack every event',
         );

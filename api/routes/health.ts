@@ -15,6 +15,7 @@ export function healthRoutes(app: ApiApp, deps: ApiDeps): void {
   app.route({
     method: 'GET',
     url: '/healthz',
+    logLevel: 'warn',
     config: { roles: 'public' },
     schema: {
       summary: 'Liveness: the process answers',
@@ -26,6 +27,7 @@ export function healthRoutes(app: ApiApp, deps: ApiDeps): void {
   app.route({
     method: 'GET',
     url: '/readyz',
+    logLevel: 'warn',
     config: { roles: 'public' },
     schema: {
       summary: 'Readiness: Postgres, NATS and Temporal are reachable',

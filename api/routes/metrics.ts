@@ -70,6 +70,7 @@ export function metricsRoutes(app: ApiApp, deps: ApiDeps): void {
   app.route({
     method: 'GET',
     url: '/metrics',
+    logLevel: 'warn',
     config: { roles: 'public' },
     schema: {
       summary: 'Prometheus metrics',

@@ -1,5 +1,7 @@
+import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { checkRoles } from '../../api/auth';
@@ -180,5 +182,33 @@ describe('checkRoles', () => {
       scope.get('/api/forgotten', { schema: { querystring: z.object({}) } }, async () => ({ ok: true }));
     });
     await expect(app.ready()).rejects.toThrow('GET /api/forgotten declares no roles (config.roles)');
+  });
+});
+
+describe('logging', () => {
+  it('goes through the pino logger the API is given: a line per request with its id, errors with their stack; the collector and probes only from warn up', async () => {
+    const lines: { level: number; name?: string; reqId?: string; msg: string; req?: { url: string }; err?: { message: string } }[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
+    const log = pino({ name: 'braid-api', level: 'info' }, sink);
+    const app = buildApi({ pool: fakePool as never, nc: fakeNats as never, temporal: {} as never, taskQueue: 'unit', log });
+    try {
+      await app.inject({ method: 'GET', url: '/healthz' });
+      await app.inject({ method: 'POST', url: '/v1/track', payload: { userId: 'u' } });
+      const failed = await app.inject({ method: 'GET', url: '/api/projects/p', headers: { authorization: 'Bearer brd_admin-token' } });
+      expect(failed.statusCode).toBe(500);
+    } finally {
+      await app.close();
+    }
+    const urls = lines.filter((l) => l.req).map((l) => l.req?.url);
+    expect(urls).toEqual(['/api/projects/p']);
+    expect(lines.every((l) => l.name === 'braid-api')).toBe(true);
+    const error = lines.find((l) => l.level === 50);
+    expect(error).toMatchObject({ msg: 'request failed', reqId: expect.any(String), err: { message: 'no database in this test' } });
+    expect(lines.find((l) => l.msg === 'request completed')).toMatchObject({ level: 30, reqId: error?.reqId });
   });
 });
