@@ -12,6 +12,7 @@ import {
   publishedAnswer,
   unpublishedAnswer,
   writeKeyFromAuthorization,
+  type CollectorAnswer,
   type CollectorRoute,
 } from '../../rules/collector-request';
 import { loadCollectorConfig, type CollectorConfig } from '../../runtime/config';
@@ -57,10 +58,11 @@ export function collectorRoutes(app: FastifyInstance, deps: ApiDeps, config: Col
         maxAge: 86_400,
       });
 
-      // Segment's libraries gzip their batches. The plugin undoes gzip and deflate
-      // in preParsing; fastify's bodyLimit then counts the decompressed bytes
-      // (and the compressed ones), so a gzip bomb ends at the limit. Answers are
-      // small and stay uncompressed.
+      // Segment's libraries gzip their batches. @fastify/compress undoes gzip and
+      // deflate in preParsing; fastify's bodyLimit then counts the compressed and
+      // the decompressed bytes, so a gzip bomb ends at the limit. Answers are
+      // small and stay uncompressed. The plugin matches Content-Encoding exactly,
+      // so it is normalized first (case, blanks, x-gzip).
       scope.addHook('onRequest', async (request) => {
         const encoding = normalizeContentEncoding(request.headers['content-encoding']);
         if (encoding === undefined) delete request.raw.headers['content-encoding'];
@@ -142,7 +144,7 @@ export function collectorRoutes(app: FastifyInstance, deps: ApiDeps, config: Col
     const prepared = prepareEvents(route, request.body, randomUUID);
     if (prepared.kind === 'invalid') throw new ApiError(400, prepared.code, prepared.message);
 
-    let answer;
+    let answer: CollectorAnswer;
     if (prepared.ready.length > 0 && !publisher.available) {
       answer = unpublishedAnswer(prepared.rejected);
     } else {
