@@ -21,7 +21,7 @@ import { registerWorker } from './commands/worker';
 export function createProgram(): Command {
   const program = new Command()
     .name('braid')
-    .description('One trustworthy product-analytics event stream: NATS JetStream → session workflows → Postgres')
+    .description('One trustworthy product-analytics event stream: NATS JetStream → host workflows of device actors → Postgres')
     .showHelpAfterError();
   registerUp(program);
   registerMigrate(program);
