@@ -1,6 +1,34 @@
 import { bigint, index, jsonb, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { braid } from './braid-schema';
 
+/** The columns of canonical_events, braid's and each sandbox replay's copy (db/write-tables.ts). */
+export const canonicalEventsColumns = () => ({
+  projectId: text().notNull(),
+  eventId: text().notNull(),
+  channel: text().notNull(),
+  type: text().notNull(),
+  event: text(),
+  name: text(),
+  userId: text(),
+  anonymousId: text(),
+  previousId: text(),
+  groupId: text(),
+  deviceKey: text().notNull(),
+  sessionId: text(),
+  clientSessionId: text(),
+  eventTime: timestamp({ withTimezone: true }).notNull(),
+  clientTimestamp: text(),
+  sentAt: text(),
+  receivedAt: timestamp({ withTimezone: true }).notNull(),
+  writtenAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  properties: jsonb().notNull(),
+  traits: jsonb().notNull(),
+  context: jsonb().notNull(),
+  flags: jsonb().$type<string[]>().notNull().default([]),
+  sourceStream: text().notNull(),
+  sourceSequence: bigint({ mode: 'number' }).notNull(),
+});
+
 /**
  * One row per canonical event; `eventId` is the event's messageId, unique per
  * project for ever (enforced by braid.event_ids). Partitioned by month of
@@ -9,32 +37,7 @@ import { braid } from './braid-schema';
  */
 export const canonicalEvents = braid.table(
   'canonical_events',
-  {
-    projectId: text().notNull(),
-    eventId: text().notNull(),
-    channel: text().notNull(),
-    type: text().notNull(),
-    event: text(),
-    name: text(),
-    userId: text(),
-    anonymousId: text(),
-    previousId: text(),
-    groupId: text(),
-    deviceKey: text().notNull(),
-    sessionId: text(),
-    clientSessionId: text(),
-    eventTime: timestamp({ withTimezone: true }).notNull(),
-    clientTimestamp: text(),
-    sentAt: text(),
-    receivedAt: timestamp({ withTimezone: true }).notNull(),
-    writtenAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-    properties: jsonb().notNull(),
-    traits: jsonb().notNull(),
-    context: jsonb().notNull(),
-    flags: jsonb().$type<string[]>().notNull().default([]),
-    sourceStream: text().notNull(),
-    sourceSequence: bigint({ mode: 'number' }).notNull(),
-  },
+  canonicalEventsColumns(),
   (t) => [
     primaryKey({ columns: [t.projectId, t.eventId, t.eventTime] }),
     index().on(t.projectId, t.eventTime),

@@ -1,6 +1,15 @@
 import { bigint, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { braid } from './braid-schema';
 
+/** The columns of event_ids, braid's and each sandbox replay's copy (db/write-tables.ts). */
+export const eventIdsColumns = () => ({
+  projectId: text().notNull(),
+  eventId: text().notNull(),
+  eventTime: timestamp({ withTimezone: true }).notNull(),
+  sourceStream: text().notNull(),
+  sourceSequence: bigint({ mode: 'number' }).notNull(),
+});
+
 /**
  * The idempotency ledger: one row per canonical event, keyed by (project,
  * messageId) for ever. canonical_events is partitioned by event time, so it
@@ -9,12 +18,6 @@ import { braid } from './braid-schema';
  */
 export const eventIds = braid.table(
   'event_ids',
-  {
-    projectId: text().notNull(),
-    eventId: text().notNull(),
-    eventTime: timestamp({ withTimezone: true }).notNull(),
-    sourceStream: text().notNull(),
-    sourceSequence: bigint({ mode: 'number' }).notNull(),
-  },
+  eventIdsColumns(),
   (t) => [primaryKey({ columns: [t.projectId, t.eventId] })],
 );
