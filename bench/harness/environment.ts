@@ -11,7 +11,7 @@ import { loadConfig } from '../../runtime/config';
 import { createLogger, type Logger } from '../../runtime/logger';
 import { preparePostgres } from '../../runtime/platform';
 import { connectNats, startPrivateNats, type PrivateNats } from '../../runtime/services/nats';
-import { dropDatabase } from '../../runtime/services/postgres';
+import { dropDatabase } from '../../db/database';
 import { resolveTemporalBinary } from '../../runtime/services/temporal';
 import { WORKFLOWS_PATH } from '../../workers/braid-worker';
 
