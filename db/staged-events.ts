@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { PreparedEvent } from '../rules/prepared-event';
+import { sourceKey } from '../rules/source-key';
 
 /** An accepted event on its way to its device actor, with the host that drains it. */
 export interface StagedInput {
@@ -68,9 +69,8 @@ export async function takeStaged(db: pg.Pool | pg.PoolClient, take: TakeStaged):
  */
 export async function settleStaged(client: pg.PoolClient, taken: readonly StagedEvent[], heldSourceKeys: readonly string[], holdMs: number): Promise<void> {
   const held = new Set(heldSourceKeys);
-  const key = (e: StagedEvent) => `${e.event.source.stream}#${e.event.source.sequence}`;
-  const done = taken.filter((e) => !held.has(key(e)));
-  const kept = taken.filter((e) => held.has(key(e)) && e.holdUntilMs === null);
+  const done = taken.filter((e) => !held.has(sourceKey(e.event)));
+  const kept = taken.filter((e) => held.has(sourceKey(e.event)) && e.holdUntilMs === null);
   if (done.length > 0) {
     await client.query(
       `DELETE FROM braid.staged_events s USING unnest($1::text[], $2::bigint[]) AS d(stream, seq)

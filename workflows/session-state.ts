@@ -1,5 +1,6 @@
 import type { PreparedEvent } from '../rules/prepared-event';
 import type { SessionScope } from '../rules/sessionize';
+import { sourceKey } from '../rules/source-key';
 import type { CanonicalDraft, DrainResult } from '../activities/canonical-events.types';
 import type { SessionBatch, SessionSummary } from './session.messages';
 
@@ -27,7 +28,6 @@ export interface HeldEvent {
 
 const DEFAULT_SESSION_TIMEOUT_MS = 30 * 60_000;
 const DEFAULT_CONSENT_HOLD_MS = 10 * 60_000;
-const sourceKey = (e: PreparedEvent) => `${e.source.stream}#${e.source.sequence}`;
 
 /**
  * The session actor's state and its pure transitions. The workflow is a thin
