@@ -1,6 +1,10 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type pg from 'pg';
 import type { ProjectSettings } from '../contracts/project';
+import { consentOfSubjects, insertEventConsent } from '../db/consent-records';
+import { erasedAmong } from '../db/erased-subjects';
+import { projectsWithKeys } from '../db/project-secrets';
+import { insertSuppressions } from '../db/suppressions';
 import { decideConsent, readConsent, requiredCategory, type ConsentRecord } from '../rules/consent';
 import { isLinkableId } from '../rules/identifiers';
 import { minimize } from '../rules/minimize';
@@ -85,25 +89,19 @@ export async function admit(client: pg.PoolClient, drafts: readonly CanonicalDra
 /** Records suppressed messages in the ledger, once per source position. */
 export async function recordSuppressions(client: pg.PoolClient, suppressed: readonly SuppressedEvent[]): Promise<number> {
   if (suppressed.length === 0) return 0;
-  const rows = suppressed.map(({ event, category, reason }) => ({
-    source_stream: event.source.stream,
-    source_sequence: event.source.sequence,
-    project_id: event.projectId,
-    channel: event.channel,
-    day: event.eventTime.slice(0, 10),
-    category,
-    reason,
-    device_key: event.deviceKey,
-  }));
-  const res = await client.query(
-    `INSERT INTO braid.suppressions (source_stream, source_sequence, project_id, channel, day, category, reason, device_key)
-     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(source_stream text, source_sequence bigint, project_id text, channel text,
-       day date, category text, reason text, device_key text)
-     ORDER BY source_stream, source_sequence
-     ON CONFLICT DO NOTHING`,
-    [JSON.stringify(rows)],
+  return insertSuppressions(
+    client,
+    suppressed.map(({ event, category, reason }) => ({
+      sourceStream: event.source.stream,
+      sourceSequence: event.source.sequence,
+      projectId: event.projectId,
+      channel: event.channel,
+      day: event.eventTime.slice(0, 10),
+      category,
+      reason,
+      deviceKey: event.deviceKey,
+    })),
   );
-  return res.rowCount ?? 0;
 }
 
 function idsOf(d: CanonicalDraft): string[] {
@@ -126,57 +124,37 @@ async function loadProjects(client: pg.PoolClient, projectIds: string[]): Promis
   }
   const missing = projectIds.filter((id) => !fresh.has(id));
   if (missing.length === 0) return fresh;
-  for (const [id, context] of await queryProjects(client, missing)) {
-    projectCache.set(id, { context, loadedAt: now });
-    fresh.set(id, context);
+  for (const { projectId, settings, piiKey } of await projectsWithKeys(client, missing)) {
+    const context = { settings, key: piiKey };
+    projectCache.set(projectId, { context, loadedAt: now });
+    fresh.set(projectId, context);
   }
   return fresh;
-}
-
-async function queryProjects(client: pg.PoolClient, projectIds: string[]): Promise<Map<string, ProjectContext>> {
-  await client.query(
-    `INSERT INTO braid.project_secrets (project_id, pii_key) SELECT p, k FROM unnest($1::text[], $2::bytea[]) AS x(p, k) ON CONFLICT DO NOTHING`,
-    [projectIds, projectIds.map(() => randomBytes(32))],
-  );
-  const res = await client.query<{ project_id: string; settings: ProjectSettings; pii_key: Buffer }>(
-    `SELECT p.project_id, p.settings, s.pii_key FROM braid.projects p JOIN braid.project_secrets s USING (project_id) WHERE p.project_id = ANY($1::text[])`,
-    [projectIds],
-  );
-  return new Map(res.rows.map((r) => [r.project_id, { settings: r.settings, key: r.pii_key }]));
 }
 
 async function recordEventConsent(client: pg.PoolClient, events: { draft: CanonicalDraft; reading: ReturnType<typeof readConsent> }[]): Promise<number> {
   const rows = events.flatMap(({ draft, reading }) =>
     idsOf(draft).flatMap((key) =>
       Object.entries(reading.categories).map(([category, granted]) => ({
-        project_id: draft.projectId,
-        kind: key.slice(0, key.indexOf(':')),
-        subject_id: key.slice(key.indexOf(':') + 1),
+        projectId: draft.projectId,
+        kind: key.slice(0, key.indexOf(':')) as 'user' | 'anonymous',
+        subjectId: key.slice(key.indexOf(':') + 1),
         category,
         granted,
-        effective_at: draft.eventTime,
-        event_id: draft.messageId,
+        effectiveAt: draft.eventTime,
+        eventId: draft.messageId,
       })),
     ),
   );
-  if (rows.length === 0) return 0;
-  const res = await client.query(
-    `INSERT INTO braid.consent_records (project_id, kind, subject_id, category, granted, effective_at, source, event_id)
-     SELECT project_id, kind, subject_id, category, granted, effective_at, 'event', event_id
-     FROM jsonb_to_recordset($1::jsonb) AS x(project_id text, kind text, subject_id text, category text, granted boolean,
-       effective_at timestamptz, event_id text)
-     ON CONFLICT DO NOTHING`,
-    [JSON.stringify(rows)],
-  );
-  return res.rowCount ?? 0;
+  return insertEventConsent(client, rows);
 }
 
 async function erasedIds(client: pg.PoolClient, drafts: readonly CanonicalDraft[]): Promise<Set<string>> {
   const keys = new Map<string, string>();
   for (const d of drafts) for (const k of idsOf(d)) keys.set(subjectHash(d.projectId, k.slice(0, k.indexOf(':')), k.slice(k.indexOf(':') + 1)), `${d.projectId}|${k}`);
   if (keys.size === 0) return new Set();
-  const res = await client.query<{ subject_id: string }>('SELECT subject_id FROM braid.erased_subjects WHERE subject_id = ANY($1::text[])', [[...keys.keys()]]);
-  return new Set(res.rows.map((r) => keys.get(r.subject_id) as string));
+  const erased = await erasedAmong(client, [...keys.keys()]);
+  return new Set([...erased].map((hash) => keys.get(hash) as string));
 }
 
 /**
@@ -185,27 +163,12 @@ async function erasedIds(client: pg.PoolClient, drafts: readonly CanonicalDraft[
  * person), and of its own ids.
  */
 async function consentRecordsFor(client: pg.PoolClient, drafts: readonly CanonicalDraft[]): Promise<(d: CanonicalDraft) => ConsentRecord[]> {
-  const wanted = drafts.flatMap((d) => idsOf(d).map((k) => ({ project_id: d.projectId, kind: k.slice(0, k.indexOf(':')), id: k.slice(k.indexOf(':') + 1) })));
+  const wanted = drafts.flatMap((d) => idsOf(d).map((k) => ({ projectId: d.projectId, kind: k.slice(0, k.indexOf(':')), id: k.slice(k.indexOf(':') + 1) })));
   if (wanted.length === 0) return () => [];
-  const res = await client.query<{ project_id: string; key: string; category: string; granted: boolean; effective_at: Date }>(
-    `WITH wanted AS (SELECT DISTINCT * FROM jsonb_to_recordset($1::jsonb) AS x(project_id text, kind text, id text)),
-     persons AS (
-       SELECT w.project_id, w.kind || ':' || w.id AS key, i.person_id FROM wanted w
-       LEFT JOIN braid.identities i ON i.project_id = w.project_id AND i.kind = w.kind AND i.id = w.id
-     ),
-     subjects AS (
-       SELECT p.project_id, p.key, w.kind, w.id FROM persons p JOIN wanted w ON w.project_id = p.project_id AND w.kind || ':' || w.id = p.key
-       UNION
-       SELECT p.project_id, p.key, i.kind, i.id FROM persons p JOIN braid.identities i ON i.project_id = p.project_id AND i.person_id = p.person_id
-     )
-     SELECT s.project_id, s.key, c.category, c.granted, c.effective_at FROM subjects s
-     JOIN braid.consent_records c ON c.project_id = s.project_id AND c.kind = s.kind AND c.subject_id = s.id`,
-    [JSON.stringify(wanted)],
-  );
   const byKey = new Map<string, ConsentRecord[]>();
-  for (const r of res.rows) {
-    const k = `${r.project_id}|${r.key}`;
-    byKey.set(k, [...(byKey.get(k) ?? []), { category: r.category, granted: r.granted, effectiveAtMs: r.effective_at.getTime() }]);
+  for (const r of await consentOfSubjects(client, wanted)) {
+    const k = `${r.projectId}|${r.key}`;
+    byKey.set(k, [...(byKey.get(k) ?? []), { category: r.category, granted: r.granted, effectiveAtMs: r.effectiveAt.getTime() }]);
   }
   return (d) => idsOf(d).flatMap((k) => byKey.get(`${d.projectId}|${k}`) ?? []);
 }

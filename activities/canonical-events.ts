@@ -1,13 +1,20 @@
 import type pg from 'pg';
+import { insertCanonicalEvents, probeCanonicalRow, type CanonicalRow } from '../db/canonical-events';
+import { insertDuplicates } from '../db/duplicates';
+import { eventSources } from '../db/event-ids';
+import { insertLineage as insertLineageRows } from '../db/lineage';
+import { ensurePartitionsFor } from '../db/partitions';
+import { postgresErrorCode } from '../db/postgres-errors';
+import { driverError } from '../db/query-errors';
+import { insertRejections } from '../db/rejected-events';
 import { inTransaction } from '../db/transaction';
 import type { Rejection } from '../rules/decode-message';
+import { sourceKey } from '../rules/source-key';
 import { transform } from '../rules/transforms';
 import type { Logger } from '../runtime/logger';
 import type { CanonicalDraft, DrainResult, WriteDrainInput } from './canonical-events.types';
 import { linkIdentities } from './identities';
-import { insertRejections } from './rejected-events';
 import { admit, recordSuppressions } from './admission';
-import { ensurePartitionsFor } from './partitions';
 import { applySessionPlans, planDeviceSessions } from './sessions';
 
 export interface WriteTarget {
@@ -43,7 +50,7 @@ export async function writeDrain(pool: pg.Pool, log: Logger, input: WriteDrainIn
     return await inTransaction(pool, (client) => write(client, []));
   } catch (error) {
     if (!isDataError(error)) throw error;
-    log.warn({ err: error }, 'a drain has rows Postgres refuses; finding them');
+    log.warn({ err: driverError(error) }, 'a drain has rows Postgres refuses; finding them');
     return inTransaction(pool, async (client) => write(client, await findRefusedRows(client, input.events, target)));
   }
 }
@@ -85,16 +92,13 @@ export async function writeInTransaction(client: pg.PoolClient, input: WriteDrai
 
   await insertLineage(client, drafts, input, target);
   // A sandbox counts its duplicates but keeps production's ledger, identities and rejections untouched.
-  const newDuplicates = production ? await insertDuplicates(client, duplicates) : duplicates.length;
+  const newDuplicates = production ? await recordDuplicates(client, duplicates) : duplicates.length;
   if (production) {
     await linkIdentities(client, drafts);
     await insertRejections(client, refused);
   }
   return { written: drafts.length, duplicates: newDuplicates, alreadyWritten, suppressed, held: admission.held.map(sourceKey), consentHoldMs: admission.consentHoldMs, ...(admission.consentRecorded > 0 ? { consentRecorded: admission.consentRecorded } : {}) };
 }
-
-/** A message's identity in its source: stream and position. */
-export const sourceKey = (e: { source: { stream: string; sequence: number } }) => `${e.source.stream}#${e.source.sequence}`;
 
 /**
  * Another writer inserted one of these messageIds between our look and our
@@ -126,159 +130,113 @@ export function splitInBatchRepeats(events: CanonicalDraft[]): { unique: Canonic
   return { unique, inBatchRepeats };
 }
 
-export const CANONICAL_COLUMNS = `project_id text, event_id text, channel text, type text, event text, name text, user_id text,
-  anonymous_id text, previous_id text, group_id text, device_key text, session_id text, client_session_id text,
-  event_time timestamptz, client_timestamp text, sent_at text, received_at timestamptz, properties jsonb, traits jsonb,
-  context jsonb, flags jsonb, source_stream text, source_sequence bigint`;
-
-export function canonicalRow(e: SessionedDraft) {
+/** The canonical row of a sessioned draft. */
+export function canonicalRow(e: SessionedDraft): CanonicalRow {
   return {
-    project_id: e.projectId,
-    event_id: e.messageId,
+    projectId: e.projectId,
+    eventId: e.messageId,
     channel: e.channel,
     type: e.type,
     event: e.event ?? null,
     name: e.name ?? null,
-    user_id: e.userId ?? null,
-    anonymous_id: e.anonymousId ?? null,
-    previous_id: e.previousId ?? null,
-    group_id: e.groupId ?? null,
-    device_key: e.deviceKey,
-    session_id: e.sessionId,
-    client_session_id: e.clientSessionId ?? null,
-    event_time: e.eventTime,
-    client_timestamp: e.timestamp ?? null,
-    sent_at: e.sentAt ?? null,
-    received_at: e.receivedAt,
+    userId: e.userId ?? null,
+    anonymousId: e.anonymousId ?? null,
+    previousId: e.previousId ?? null,
+    groupId: e.groupId ?? null,
+    deviceKey: e.deviceKey,
+    sessionId: e.sessionId,
+    clientSessionId: e.clientSessionId ?? null,
+    eventTime: e.eventTime,
+    clientTimestamp: e.timestamp ?? null,
+    sentAt: e.sentAt ?? null,
+    receivedAt: e.receivedAt,
     properties: e.properties,
     traits: e.traits,
     context: e.context,
     flags: e.flags,
-    source_stream: e.source.stream,
-    source_sequence: e.source.sequence,
+    sourceStream: e.source.stream,
+    sourceSequence: e.source.sequence,
   };
 }
 
 export type SessionedDraft = CanonicalDraft & { sessionId: string | null };
 
-/**
- * Inserts events whose (project, messageId) is new: the ledger row first
- * (braid.event_ids holds the key for ever; canonical_events is partitioned by
- * event time and cannot), then the canonical row, in one statement.
- */
-const insertCanonicalSql = (schema: string) => `WITH x AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${CANONICAL_COLUMNS})
-  ), ids AS (
-    INSERT INTO "${schema}".event_ids (project_id, event_id, event_time, source_stream, source_sequence)
-    SELECT project_id, event_id, event_time, source_stream, source_sequence FROM x
-    ON CONFLICT (project_id, event_id) DO NOTHING
-    RETURNING project_id, event_id
-  )
-  INSERT INTO "${schema}".canonical_events
-    (project_id, event_id, channel, type, event, name, user_id, anonymous_id, previous_id, group_id, device_key,
-     session_id, client_session_id, event_time, client_timestamp, sent_at, received_at, properties, traits, context,
-     flags, source_stream, source_sequence)
-  SELECT x.* FROM x JOIN ids USING (project_id, event_id)
-  RETURNING event_id`;
-
+/** Inserts the drafts whose (project, messageId) is new, with their ledger rows; returns the messageIds it inserted. */
 export async function insertCanonical(client: pg.PoolClient, events: SessionedDraft[], target: WriteTarget): Promise<Set<string>> {
-  if (events.length === 0) return new Set();
-  const res = await client.query<{ event_id: string }>(insertCanonicalSql(target.schema), [JSON.stringify(events.map(canonicalRow))]);
-  return new Set(res.rows.map((r) => r.event_id));
+  return insertCanonicalEvents(client, target.schema, events.map(canonicalRow));
 }
 
 /** Tries each row alone, under a savepoint that is always rolled back, and returns those Postgres refuses. */
 async function findRefusedRows(client: pg.PoolClient, events: CanonicalDraft[], target: WriteTarget): Promise<Rejection[]> {
   const refused: Rejection[] = [];
   for (const event of events) {
-    await client.query('SAVEPOINT probe');
-    try {
-      await client.query(insertCanonicalSql(target.schema), [JSON.stringify([canonicalRow({ ...event, sessionId: null })])]);
-    } catch (error) {
-      if (!isDataError(error)) throw error;
-      refused.push({
-        projectId: event.projectId,
-        channel: event.channel,
-        subject: event.source.subject,
-        receivedAt: event.receivedAt,
-        messageId: event.messageId,
-        reason: 'unwritable_event',
-        details: { message: (error as Error).message, code: (error as { code?: string }).code },
-        payload: null,
-        source: event.source,
-      });
-    } finally {
-      await client.query('ROLLBACK TO SAVEPOINT probe');
-    }
+    const error = await probeCanonicalRow(client, target.schema, canonicalRow({ ...event, sessionId: null }));
+    if (error === null) continue;
+    if (!isDataError(error)) throw error;
+    const cause = driverError(error) as Error;
+    refused.push({
+      projectId: event.projectId,
+      channel: event.channel,
+      subject: event.source.subject,
+      receivedAt: event.receivedAt,
+      messageId: event.messageId,
+      reason: 'unwritable_event',
+      details: { message: cause.message, code: postgresErrorCode(error) },
+      payload: null,
+      source: event.source,
+    });
   }
   return refused;
 }
 
+/** Postgres refused the data itself (SQLSTATE class 22: a value out of range, a time it cannot read, …). */
 function isDataError(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('22');
+  return postgresErrorCode(error)?.startsWith('22') ?? false;
 }
 
+/** Where each of these messages was first written from, for those the project has written (by messageId). */
 export async function loadSources(client: pg.PoolClient, schema: string, events: CanonicalDraft[]): Promise<Map<string, { stream: string; sequence: number }>> {
   if (events.length === 0) return new Map();
-  const projectId = events[0]!.projectId;
-  const res = await client.query<{ event_id: string; source_stream: string; source_sequence: number }>(
-    `SELECT event_id, source_stream, source_sequence FROM "${schema}".event_ids WHERE project_id = $1 AND event_id = ANY($2::text[])`,
-    [projectId, [...new Set(events.map((e) => e.messageId))]],
-  );
-  return new Map(res.rows.map((r) => [r.event_id, { stream: r.source_stream, sequence: r.source_sequence }]));
+  const rows = await eventSources(client, schema, events[0]!.projectId, [...new Set(events.map((e) => e.messageId))]);
+  return new Map(rows.map((r) => [r.eventId, { stream: r.sourceStream, sequence: r.sourceSequence }]));
 }
 
+/** One lineage row per written event: where it came from, what was done to it, which write (and replay or backfill) did it. */
 export async function insertLineage(client: pg.PoolClient, events: CanonicalDraft[], input: Pick<WriteDrainInput, 'workflowId' | 'runId'>, target: WriteTarget): Promise<void> {
-  if (events.length === 0) return;
-  const rows = events.map((e) => ({
-    project_id: e.projectId,
-    event_id: e.messageId,
-    source_stream: e.source.stream,
-    source_sequence: e.source.sequence,
-    source_subject: e.source.subject,
-    channel: e.channel,
-    received_at: e.receivedAt,
-    transforms: e.transforms,
-    flags: e.flags,
-    workflow_id: input.workflowId,
-    run_id: input.runId,
-    replay_id: target.replayId ?? null,
-    backfill_id: target.backfillId ?? null,
-    destination: target.destination,
-  }));
-  // The project's rules version as of this transaction: the rules that decided these rows.
-  await client.query(
-    `INSERT INTO "${target.schema}".lineage
-       (project_id, event_id, source_stream, source_sequence, source_subject, channel, received_at, transforms, flags,
-        workflow_id, run_id, replay_id, backfill_id, destination, rules_version)
-     SELECT x.*, p.rules_version FROM jsonb_to_recordset($1::jsonb) AS x(project_id text, event_id text, source_stream text,
-       source_sequence bigint, source_subject text, channel text, received_at timestamptz, transforms jsonb, flags jsonb,
-       workflow_id text, run_id text, replay_id text, backfill_id text, destination text)
-     LEFT JOIN braid.projects p USING (project_id)
-     ON CONFLICT DO NOTHING`,
-    [JSON.stringify(rows)],
+  await insertLineageRows(
+    client,
+    target.schema,
+    events.map((e) => ({
+      projectId: e.projectId,
+      eventId: e.messageId,
+      sourceStream: e.source.stream,
+      sourceSequence: e.source.sequence,
+      sourceSubject: e.source.subject,
+      channel: e.channel,
+      receivedAt: e.receivedAt,
+      transforms: e.transforms,
+      flags: e.flags,
+      workflowId: input.workflowId,
+      runId: input.runId,
+      replayId: target.replayId ?? null,
+      backfillId: target.backfillId ?? null,
+      destination: target.destination,
+    })),
   );
 }
 
-async function insertDuplicates(client: pg.PoolClient, events: CanonicalDraft[]): Promise<number> {
-  if (events.length === 0) return 0;
-  const rows = events.map((e) => ({
-    source_stream: e.source.stream,
-    source_sequence: e.source.sequence,
-    project_id: e.projectId,
-    channel: e.channel,
-    message_id: e.messageId,
-    received_at: e.receivedAt,
-    device_key: e.deviceKey,
-  }));
-  const res = await client.query(
-    `INSERT INTO braid.duplicates (source_stream, source_sequence, project_id, channel, message_id, received_at, device_key)
-     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(source_stream text, source_sequence bigint, project_id text,
-       channel text, message_id text, received_at timestamptz, device_key text)
-     ORDER BY source_stream, source_sequence
-     ON CONFLICT DO NOTHING`,
-    [JSON.stringify(rows)],
+/** Counts messages whose messageId the project already had, once per source position. */
+function recordDuplicates(client: pg.PoolClient, events: CanonicalDraft[]): Promise<number> {
+  return insertDuplicates(
+    client,
+    events.map((e) => ({
+      sourceStream: e.source.stream,
+      sourceSequence: e.source.sequence,
+      projectId: e.projectId,
+      channel: e.channel,
+      messageId: e.messageId,
+      deviceKey: e.deviceKey,
+      receivedAt: e.receivedAt,
+    })),
   );
-  return res.rowCount ?? 0;
 }

@@ -1,5 +1,6 @@
 import type { NatsConnection } from 'nats';
 import type pg from 'pg';
+import { driverError } from '../db/query-errors';
 import type { Logger } from '../runtime/logger';
 import type { WriteDrainInput } from './canonical-events.types';
 import { writeDrain } from './canonical-events';
@@ -19,9 +20,28 @@ export interface ActivityDeps {
  * Workflows type their proxies with `ReturnType<typeof createActivities>`.
  */
 export function createActivities({ pool, nc, log, operationChunk = 500 }: ActivityDeps) {
-  return {
+  return withDriverErrors({
     writeDrain: (input: WriteDrainInput) => writeDrain(pool, log, input),
     drainHost: (input: DrainHostInput) => drainHost(pool, log, input),
     ...createOperationActivities({ pool, nc, log, chunkSize: operationChunk }),
-  };
+  });
+}
+
+/**
+ * Activities whose failures carry the driver's error rather than drizzle's
+ * wrapper, whose message holds every parameter of the failed statement (event
+ * data, which stays in Postgres and out of workflow histories).
+ */
+function withDriverErrors<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+  const wrapped = Object.entries(activities).map(([name, activity]) => [
+    name,
+    async (...args: never[]) => {
+      try {
+        return await activity(...args);
+      } catch (error) {
+        throw driverError(error);
+      }
+    },
+  ]);
+  return Object.fromEntries(wrapped) as T;
 }

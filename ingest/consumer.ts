@@ -1,8 +1,9 @@
 import { millis, type ConsumerMessages, type JetStreamClient, type JsMsg } from 'nats';
 import type pg from 'pg';
 import { inTransaction } from '../db/transaction';
-import { insertReceipts, type Receipt } from '../activities/receipts';
-import { insertRejections } from '../activities/rejected-events';
+import { insertReceipts, type Receipt } from '../db/receipts';
+import { driverError } from '../db/query-errors';
+import { insertRejections } from '../db/rejected-events';
 import { decodeMessage, type Rejection } from '../rules/decode-message';
 import type { PreparedEvent } from '../rules/prepared-event';
 import { DEFAULT_SESSION_HOSTS, type SessionHosting } from '../contracts/hosting';
@@ -163,7 +164,7 @@ export class IngestConsumer {
     try {
       await this.recordReceiptsAndRejections(receipts, rejections.map((r) => r.rejection));
     } catch (error) {
-      this.deps.log.warn({ err: error }, 'could not record receipts; the chunk will be redelivered');
+      this.deps.log.warn({ err: driverError(error) }, 'could not record receipts; the chunk will be redelivered');
       for (const msg of chunk) msg.nak(backoffMs(msg.info.deliveryCount));
       return;
     }
@@ -257,7 +258,7 @@ export class IngestConsumer {
         for (const { msg } of exhaustedOnes) msg.term();
         this.stats.rejected += exhaustedOnes.length;
       } catch (recordError) {
-        this.deps.log.warn({ err: recordError }, 'could not record exhausted messages; they will be redelivered');
+        this.deps.log.warn({ err: driverError(recordError) }, 'could not record exhausted messages; they will be redelivered');
         for (const { msg } of exhaustedOnes) msg.nak(backoffMs(msg.info.deliveryCount));
       }
     }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { ensurePartitionsAhead } from '../db/partitions';
 import { applyRetention } from '../db/retention';
 import type { Logger } from '../runtime/logger';
 
@@ -10,7 +11,7 @@ import type { Logger } from '../runtime/logger';
 export function startMaintenance(pool: pg.Pool, log: Logger, everyMs = 3_600_000): () => void {
   const run = async () => {
     try {
-      await pool.query(`SELECT braid.ensure_event_partitions(now() - interval '1 month', now() + interval '3 months')`);
+      await ensurePartitionsAhead(pool);
       const result = await applyRetention(pool);
       if (result.droppedPartitions.length || result.trimmedEvents) log.info(result, 'retention applied');
     } catch (error) {

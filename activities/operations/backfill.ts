@@ -2,15 +2,15 @@ import type pg from 'pg';
 import type { CreateBackfill } from '../../contracts/operations';
 import type { OperationRecord } from '../../db/operations';
 import { setOperationTotal } from '../../db/operations';
+import { ensurePartitionsFor } from '../../db/partitions';
 import { getProject } from '../../db/projects';
+import { insertReceipts, type Receipt } from '../../db/receipts';
+import { insertRejections } from '../../db/rejected-events';
 import { decodeMessage, type Rejection } from '../../rules/decode-message';
 import type { PreparedEvent } from '../../rules/prepared-event';
 import { deviceKey } from '../../rules/session-key';
 import { parseIsoTimestamp } from '../../contracts/timestamps';
 import { PRODUCTION, writeInTransaction } from '../canonical-events';
-import { ensurePartitionsFor } from '../partitions';
-import { insertReceipts } from '../receipts';
-import { insertRejections } from '../rejected-events';
 import { checkSource, countLines, readLines } from './line-source';
 import { inputError, requireProjectRules, type ChunkOutcome, type OperationDeps } from './chunk';
 
@@ -54,7 +54,7 @@ export async function processBackfillChunk(
   const fallbackReceivedAt = op.createdAt.getTime();
   const accepted: PreparedEvent[] = [];
   const rejections: Rejection[] = [];
-  const receipts = [];
+  const receipts: Receipt[] = [];
   for (const line of batch.lines) {
     if (line.text.trim() === '') continue;
     const receivedAtMs = receivedAtOf(line.text) ?? fallbackReceivedAt;

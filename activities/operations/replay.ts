@@ -10,7 +10,7 @@ import { decodeMessage } from '../../rules/decode-message';
 import type { PreparedEvent } from '../../rules/prepared-event';
 import { deviceKey } from '../../rules/session-key';
 import { writeInTransaction } from '../canonical-events';
-import { ensurePartitionsFor } from '../partitions';
+import { ensurePartitionsFor } from '../../db/partitions';
 import type { CanonicalDraft } from '../canonical-events.types';
 import { replaceCanonical } from '../replay-writes';
 import { createSandbox, sandboxSchema } from './sandbox';

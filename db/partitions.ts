@@ -1,4 +1,11 @@
+import { getTableName, sql } from 'drizzle-orm';
 import type pg from 'pg';
+import { createDb } from './client';
+import { braid, canonicalEvents } from './schema';
+
+/** canonical_events' monthly partitions: `canonical_events_pYYYYMM` (braid.ensure_event_partitions names them). */
+const PARENT = `${braid.schemaName}.${getTableName(canonicalEvents)}`;
+const PARTITION_NAME = `^${getTableName(canonicalEvents)}_p[0-9]{6}$`;
 
 /**
  * Makes sure canonical_events has a partition for every month these event
@@ -17,14 +24,19 @@ export async function ensurePartitionsFor(pool: pg.Pool, eventTimes: Iterable<st
   if (!known || [...months].some((m) => !known!.has(m))) known = await loadMonths(pool);
   const missing = [...months].filter((m) => !known!.has(m)).sort();
   if (missing.length === 0) return;
-  await pool.query('SELECT braid.ensure_event_partitions($1::timestamptz, $2::timestamptz)', [`${missing[0]}-01T00:00:00Z`, `${missing.at(-1)}-01T00:00:00Z`]);
+  await createDb(pool).execute(sql`SELECT braid.ensure_event_partitions(${`${missing[0]}-01T00:00:00Z`}::timestamptz, ${`${missing.at(-1)}-01T00:00:00Z`}::timestamptz)`);
   await loadMonths(pool);
 }
 
+/** Partitions from last month to three months ahead, before events need them (hourly housekeeping). */
+export async function ensurePartitionsAhead(pool: pg.Pool): Promise<void> {
+  await createDb(pool).execute(sql`SELECT braid.ensure_event_partitions(now() - interval '1 month', now() + interval '3 months')`);
+}
+
 async function loadMonths(pool: pg.Pool): Promise<Set<string>> {
-  const res = await pool.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-     WHERE i.inhparent = 'braid.canonical_events'::regclass AND c.relname ~ '^canonical_events_p[0-9]{6}$'`,
+  const res = await createDb(pool).execute<{ name: string }>(
+    sql`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = ${PARENT}::regclass AND c.relname ~ ${PARTITION_NAME}`,
   );
   const months = new Set(res.rows.map((r) => `${r.name.slice(-6, -2)}-${r.name.slice(-2)}`));
   knownMonths.set(pool, months);
