@@ -2,7 +2,9 @@ import { Context } from '@temporalio/activity';
 import { inputError, type ChunkResult, type OperationDeps } from './chunk';
 import type pg from 'pg';
 import type { OperationStatus } from '../../contracts/operations';
+import { recordErasureIds } from '../../db/erasure';
 import { advanceOperation, getOperation, lockOperation, setOperationStatus, type OperationRecord } from '../../db/operations';
+import { inTransaction } from '../../db/transaction';
 import { processBackfillChunk, prepareBackfill } from './backfill';
 import { prepareErasure, processErasureChunk } from './erasure';
 import { prepareReplay, processReplayChunk } from './replay';
@@ -25,7 +27,7 @@ export function createOperationActivities(deps: OperationDeps) {
       else if (op.kind === 'backfill') await prepareBackfill(deps, op);
       else if (op.kind === 'erasure' && op.position === 0 && !op.cursor.ids) {
         const ids = await prepareErasure(deps, op, op.cursor.target as { kind: 'user' | 'anonymous'; id: string });
-        await deps.pool.query(`UPDATE braid.operations SET cursor = jsonb_set(cursor, '{ids}', $2::jsonb), total = $3 WHERE id = $1`, [op.id, JSON.stringify(ids), ids.length]);
+        await recordErasureIds(deps.pool, op.id, ids);
       }
       await setOperationStatus(deps.pool, op.id, 'running');
       return { position: op.position };
@@ -34,32 +36,26 @@ export function createOperationActivities(deps: OperationDeps) {
     async processOperationChunk(input: { operationId: string; expectedPosition: number }): Promise<ChunkResult> {
       const { workflowId, runId } = Context.current().info.workflowExecution ?? { workflowId: 'unknown', runId: 'unknown' };
       const heartbeat = setInterval(() => Context.current().heartbeat(), 3_000);
-      const client = await deps.pool.connect();
       try {
-        Context.current().heartbeat();
-        await client.query('BEGIN');
-        const op = await lockOperation(client, input.operationId);
-        if (!op) throw inputError(`operation ${input.operationId} does not exist`);
-        if (op.position !== input.expectedPosition || isFinished(op.status)) {
-          // This chunk committed before (the activity is being retried): report where it got to.
-          await client.query('ROLLBACK');
-          return { position: op.position, done: isFinished(op.status) || op.cursor.done === true };
-        }
-        const outcome =
-          op.kind === 'replay'
-            ? await processReplayChunk(deps, client, op, { workflowId, runId })
-            : op.kind === 'backfill'
-              ? await processBackfillChunk(deps, client, op, { workflowId, runId })
-              : await processErasureChunk(deps, client, op);
-        await advanceOperation(client, op.id, outcome.position, outcome.delta, undefined, { ...op.cursor, ...outcome.cursor, done: outcome.done });
-        await client.query('COMMIT');
-        return { position: outcome.position, done: outcome.done };
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
+        return await inTransaction(deps.pool, async (client) => {
+          Context.current().heartbeat();
+          const op = await lockOperation(client, input.operationId);
+          if (!op) throw inputError(`operation ${input.operationId} does not exist`);
+          if (op.position !== input.expectedPosition || isFinished(op.status)) {
+            // This chunk committed before (the activity is being retried): report where it got to (the transaction only read).
+            return { position: op.position, done: isFinished(op.status) || op.cursor.done === true };
+          }
+          const outcome =
+            op.kind === 'replay'
+              ? await processReplayChunk(deps, client, op, { workflowId, runId })
+              : op.kind === 'backfill'
+                ? await processBackfillChunk(deps, client, op, { workflowId, runId })
+                : await processErasureChunk(deps, client, op);
+          await advanceOperation(client, op.id, outcome.position, outcome.delta, undefined, { ...op.cursor, ...outcome.cursor, done: outcome.done });
+          return { position: outcome.position, done: outcome.done };
+        });
       } finally {
         clearInterval(heartbeat);
-        client.release();
       }
     },
 

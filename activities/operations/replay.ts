@@ -3,17 +3,18 @@ import type pg from 'pg';
 import type { CreateReplay } from '../../contracts/operations';
 import type { OperationRecord } from '../../db/operations';
 import { setOperationTotal } from '../../db/operations';
+import { ensurePartitionsFor } from '../../db/partitions';
 import { getProject } from '../../db/projects';
+import { countReceipts } from '../../db/receipts';
+import { createSandbox, sandboxSchema } from '../../db/sandbox';
 import { RAW_STREAM } from '../../contracts/wire';
 import { receivedAtMs } from '../../rules/received-at';
 import { decodeMessage } from '../../rules/decode-message';
 import type { PreparedEvent } from '../../rules/prepared-event';
 import { deviceKey } from '../../rules/session-key';
 import { writeInTransaction } from '../canonical-events';
-import { ensurePartitionsFor } from '../../db/partitions';
 import type { CanonicalDraft } from '../canonical-events.types';
 import { replaceCanonical } from '../replay-writes';
-import { createSandbox, sandboxSchema } from './sandbox';
 import { inputError, requireProjectRules, type ChunkOutcome, type OperationDeps } from './chunk';
 
 
@@ -24,12 +25,8 @@ export async function prepareReplay(deps: OperationDeps, op: OperationRecord): P
   if (!(await getProject(deps.pool, op.projectId))) throw inputError(`project ${op.projectId} does not exist`);
   if (params.target === 'sandbox') await createSandbox(deps.pool, op.id);
   // The total for progress: messages braid received for the project in the range.
-  const total = await deps.pool.query<{ n: number }>(
-    `SELECT count(*)::bigint AS n FROM braid.receipts WHERE project_id = $1 AND received_at >= $2 AND received_at <= $3
-       AND ($4::text[] IS NULL OR channel = ANY($4::text[]))`,
-    [op.projectId, params.from, params.to, params.channels ?? null],
-  );
-  await setOperationTotal(deps.pool, op.id, total.rows[0]?.n ?? 0);
+  const total = await countReceipts(deps.pool, { projectId: op.projectId, from: params.from, to: params.to, channels: params.channels ?? null });
+  await setOperationTotal(deps.pool, op.id, total);
 }
 
 /**
