@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
+import type { SessionScope } from '../rules/sessionize';
 import { anyOf, columnList, columnName, columnsExcept, qualifiedList, recordset, type ColumnKey, type RecordsetRow } from './bulk';
 import { createDb, type Connection } from './client';
 import { canonicalEvents, eventIds } from './schema';
@@ -100,14 +101,8 @@ export async function devicesOfEvents(connection: Connection, projectId: string,
     .where(and(eq(canonicalEvents.projectId, projectId), anyOf(canonicalEvents.eventId, eventIdList)));
 }
 
-export interface DeviceScope {
-  projectId: string;
-  channel: string;
-  deviceKey: string;
-}
-
 /** Every stored event of one device, with what sessions are planned from. */
-export async function deviceEvents(connection: Connection, schema: string, device: DeviceScope) {
+export async function deviceEvents(connection: Connection, schema: string, device: SessionScope) {
   const t = writeTables(schema).canonicalEvents;
   return createDb(connection)
     .select({ eventId: t.eventId, eventTime: timestampOf(t.eventTime), clientSessionId: t.clientSessionId })
@@ -116,7 +111,7 @@ export async function deviceEvents(connection: Connection, schema: string, devic
 }
 
 /** Puts each of a device's events in the session `assignments` gives it (event id → session id), where that changes anything. */
-export async function assignSessions(connection: Connection, schema: string, device: DeviceScope, assignments: Record<string, string>): Promise<void> {
+export async function assignSessions(connection: Connection, schema: string, device: SessionScope, assignments: Record<string, string>): Promise<void> {
   const t = writeTables(schema).canonicalEvents;
   const c = alias(t, 'c');
   await createDb(connection).execute(sql`

@@ -1,9 +1,9 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
+import type { SessionScope } from '../rules/sessionize';
 import { columnList, columnName, columnsExcept, qualifiedList, recordset, type ColumnKey, type RecordsetRow } from './bulk';
 import { createDb, type Connection } from './client';
-import type { DeviceScope } from './canonical-events';
 import { sessions } from './schema';
 import { timestampOf } from './timestamps';
 import { writeTables } from './write-tables';
@@ -84,7 +84,7 @@ export async function deleteSessions(connection: Connection, schema: string, ids
 }
 
 /** Deletes every session of one device (before they are planned again from its events). */
-export async function deleteDeviceSessions(connection: Connection, schema: string, device: DeviceScope): Promise<void> {
+export async function deleteDeviceSessions(connection: Connection, schema: string, device: SessionScope): Promise<void> {
   const t = writeTables(schema).sessions;
   await createDb(connection)
     .delete(t)
