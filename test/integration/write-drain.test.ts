@@ -71,4 +71,16 @@ describe('writeDrain', () => {
     const accounting = await getAccounting(pool, projectId);
     expect(accounting[0]).toMatchObject({ canonical: 4, rejected: 1, duplicates: 2 });
   });
+
+  it('reads stored sessions of events in year 50 as year 50 (a later drain extends them)', async () => {
+    const ancient = (messageId: string, eventTime: string) => draft(messageId, { anonymousId: 'dev-50', deviceKey: 'a:dev-50', eventTime });
+    expect(await write([ancient('y50-a', '0050-05-01T10:00:00.000Z')])).toMatchObject({ written: 1 });
+    expect(await write([ancient('y50-b', '0050-05-01T10:05:00.000Z')])).toMatchObject({ written: 1 });
+    const sessions = await pool.query(
+      `SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS started, to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS ended, event_count
+       FROM braid.sessions WHERE project_id = $1 AND device_key = 'a:dev-50'`,
+      [projectId],
+    );
+    expect(sessions.rows).toEqual([{ started: '0050-05-01 10:00', ended: '0050-05-01 10:05', event_count: 2 }]);
+  });
 });
