@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type pg from 'pg';
 import type { ProjectSettings } from '../contracts/project';
-import { consentOfSubjects, insertEventConsent } from '../db/consent-records';
+import { consentOfSubjects, insertConsentRecords } from '../db/consent-records';
 import { erasedAmong } from '../db/erased-subjects';
 import { projectsWithKeys } from '../db/project-secrets';
 import { insertSuppressions } from '../db/suppressions';
@@ -142,11 +142,12 @@ async function recordEventConsent(client: pg.PoolClient, events: { draft: Canoni
         category,
         granted,
         effectiveAt: draft.eventTime,
+        source: 'event' as const,
         eventId: draft.messageId,
       })),
     ),
   );
-  return insertEventConsent(client, rows);
+  return insertConsentRecords(client, rows);
 }
 
 async function erasedIds(client: pg.PoolClient, drafts: readonly CanonicalDraft[]): Promise<Set<string>> {

@@ -6,16 +6,24 @@ import { consentRecords, identities } from './schema';
 import { parseTimestamptz } from './timestamps';
 
 const CONSENT_KEYS = columnsExcept(consentRecords, ['recordId', 'recordedAt']);
-/** Consent an event carried for one of its ids. */
-export type EventConsentRow = Omit<RecordsetRow<typeof consentRecords, (typeof CONSENT_KEYS)[number]>, 'source'>;
+/**
+ * One consent decision of one identity for one category: `source` `event`
+ * (carried by an event, effective at its event time, `eventId` set) or `api`
+ * (POST /api/consent, `eventId` null).
+ */
+export type ConsentRow = RecordsetRow<typeof consentRecords, (typeof CONSENT_KEYS)[number]>;
 
-/** Records the consent events carried, once per (subject, category, time, event) however often a write is retried. Returns how many rows are new. */
-export async function insertEventConsent(connection: Connection, rows: readonly EventConsentRow[]): Promise<number> {
+/**
+ * Records consent decisions, the one insert for events and the API: an
+ * event's consent once however often its write is retried (index
+ * consent_records_once). Returns how many rows are new.
+ */
+export async function insertConsentRecords(connection: Connection, rows: readonly ConsentRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const x = alias(consentRecords, 'x');
   const res = await createDb(connection).execute(sql`
     INSERT INTO ${consentRecords} (${columnList(consentRecords, CONSENT_KEYS)})
-    SELECT ${qualifiedList(x, CONSENT_KEYS)} FROM ${recordset(x, CONSENT_KEYS, rows.map((r) => ({ ...r, source: 'event' as const })))}
+    SELECT ${qualifiedList(x, CONSENT_KEYS)} FROM ${recordset(x, CONSENT_KEYS, rows)}
     ON CONFLICT DO NOTHING`);
   return res.rowCount ?? 0;
 }

@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { recordConsent } from '../../db/consent';
+import { insertConsentRecords } from '../../db/consent-records';
+import { sessionWorkflowId } from '../../rules/session-key';
 import { personIdentities } from '../../db/person-identities';
 import { getProject } from '../../db/projects';
 import { hostsHoldingEvents } from '../../db/staged-events';
@@ -42,7 +43,7 @@ export function consentRoutes(app: ApiApp, deps: ApiDeps): void {
         ...(body.userId ? [{ kind: 'user' as const, id: body.userId }] : []),
         ...(body.anonymousId ? [{ kind: 'anonymous' as const, id: body.anonymousId }] : []),
       ];
-      const recorded = await recordConsent(
+      const recorded = await insertConsentRecords(
         deps.pool,
         subjects.flatMap((s) =>
           Object.entries(body.categories).map(([category, granted]) => ({
@@ -67,7 +68,8 @@ export function consentRoutes(app: ApiApp, deps: ApiDeps): void {
       for (const id of deviceIds) {
         for (const channel of project.settings.channels) {
           try {
-            await deps.temporal.workflow.getHandle(`session:${body.projectId}:${channel}:${id}`).signal(consentChangedSignal);
+            // The id as the device key it would have been (the prefix only tells anonymous from user ids apart).
+            await deps.temporal.workflow.getHandle(sessionWorkflowId(body.projectId, channel, `a:${id}`)).signal(consentChangedSignal);
             signalled += 1;
           } catch (error) {
             if (!(error instanceof WorkflowNotFoundError)) throw error;
