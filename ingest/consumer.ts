@@ -4,14 +4,14 @@ import { inTransaction } from '../db/transaction';
 import { insertReceipts, type Receipt } from '../db/receipts';
 import { driverError } from '../db/query-errors';
 import { insertRejections } from '../db/rejected-events';
-import { decodeMessage, type Rejection } from '../rules/decode-message';
+import type { Rejection } from '../rules/decode-message';
 import type { PreparedEvent } from '../rules/prepared-event';
 import { DEFAULT_SESSION_HOSTS, type SessionHosting } from '../contracts/hosting';
 import { deviceKey, hostWorkflowId } from '../rules/session-key';
 import type { Logger } from '../runtime/logger';
 import type { ProjectDirectory } from './project-directory';
 import { RAW_STREAM } from '../contracts/wire';
-import { receivedAtMs } from '../rules/received-at';
+import { classifyChunk, exhausted } from './chunk';
 import { SessionBatcher, type Group } from './session-batcher';
 import { isPermanentSinkError, type SessionSink } from './session-sink';
 
@@ -140,26 +140,7 @@ export class IngestConsumer {
       return;
     }
 
-    const receipts: Receipt[] = [];
-    const rejections: { msg: JsMsg; rejection: Rejection }[] = [];
-    const accepted: Pending[] = [];
-    for (const msg of chunk) {
-      const receivedAt = receivedAtMs(msg);
-      const source = { stream: RAW_STREAM, sequence: msg.info.streamSequence, subject: msg.subject };
-      const outcome = decodeMessage({ subject: msg.subject, data: msg.data, receivedAtMs: receivedAt, source }, (id) => this.deps.directory.get(id));
-      const rejection = outcome.kind === 'rejected' ? outcome.rejection : null;
-      receipts.push({
-        sourceStream: RAW_STREAM,
-        sourceSequence: source.sequence,
-        projectId: outcome.kind === 'accepted' ? outcome.event.projectId : (rejection?.projectId ?? null),
-        channel: outcome.kind === 'accepted' ? outcome.event.channel : (rejection?.channel ?? null),
-        receivedAt: new Date(receivedAt).toISOString(),
-      });
-      if (outcome.kind === 'rejected') rejections.push({ msg, rejection: outcome.rejection });
-      else if (msg.info.deliveryCount > this.options.maxDeliver * CRASH_LOOP_FACTOR) {
-        rejections.push({ msg, rejection: exhausted(outcome.event, msg.info.deliveryCount) });
-      } else accepted.push({ msg, event: outcome.event });
-    }
+    const { receipts, rejected: rejections, accepted } = classifyChunk(chunk, (id) => this.deps.directory.get(id), this.options.maxDeliver * CRASH_LOOP_FACTOR);
 
     try {
       await this.recordReceiptsAndRejections(receipts, rejections.map((r) => r.rejection));
@@ -271,18 +252,4 @@ export class IngestConsumer {
 /** 1 s, 2 s, 4 s … up to a minute between attempts. */
 export function backoffMs(deliveryCount: number): number {
   return Math.min(60_000, 1_000 * 2 ** Math.max(0, deliveryCount - 1));
-}
-
-function exhausted(event: PreparedEvent, deliveries: number, error?: unknown): Rejection {
-  return {
-    projectId: event.projectId,
-    channel: event.channel,
-    subject: event.source.subject,
-    receivedAt: event.receivedAt,
-    messageId: event.messageId,
-    reason: 'delivery_attempts_exhausted',
-    details: { message: `handing the event to its session failed ${deliveries} times`, deliveries, lastError: error ? String((error as Error).message ?? error) : undefined },
-    payload: { ...event },
-    source: event.source,
-  };
 }
