@@ -1,5 +1,5 @@
 import type { DrainHostInput, HostDrainResult } from '../activities/session-host';
-import type { HostNotice, HostSummary } from './session.messages';
+import type { HostCounts, HostNotice, HostSummary } from './session.messages';
 
 /** A walk through a host's staged rows in source order, one drain at a time. */
 export interface DrainPass {
@@ -16,17 +16,6 @@ export interface HostCarry {
   nextHoldAtMs: number | null;
   counts: HostCounts;
   continuedAsNew: number;
-}
-
-interface HostCounts {
-  notices: number;
-  noticedEvents: number;
-  drains: number;
-  taken: number;
-  written: number;
-  duplicates: number;
-  suppressed: number;
-  heldAtLastDrain: number;
 }
 
 const DEFAULT_SESSION_TIMEOUT_MS = 30 * 60_000;

@@ -38,9 +38,8 @@ export interface HostNotice {
   sessionTimeoutMs: number;
 }
 
-export interface HostSummary {
-  projectId: string;
-  hostId: string;
+/** What a host has done since its first run (carried across continue-as-new). */
+export interface HostCounts {
   notices: number;
   noticedEvents: number;
   drains: number;
@@ -50,6 +49,11 @@ export interface HostSummary {
   suppressed: number;
   /** Rows held at the last drain that held any (held rows live in Postgres). */
   heldAtLastDrain: number;
+}
+
+export interface HostSummary extends HostCounts {
+  projectId: string;
+  hostId: string;
   nextHoldAt: string | null;
   continuedAsNew: number;
 }
