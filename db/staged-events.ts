@@ -2,12 +2,8 @@ import type pg from 'pg';
 import type { PreparedEvent } from '../rules/prepared-event';
 import { sourceKey } from '../rules/source-key';
 
-/** An accepted event on its way to its device actor, with the host that drains it. */
-export interface StagedInput {
-  hostId: string;
-  deviceKey: string;
-  event: PreparedEvent;
-}
+/** An accepted event with its device, on its way to the host that drains it. */
+export type DeviceEvent = PreparedEvent & { deviceKey: string };
 
 export interface StagedEvent {
   deviceKey: string;
@@ -21,15 +17,15 @@ export interface StagedEvent {
  * signal refers to. A redelivered message is staged once (its source
  * position is the key).
  */
-export async function stageEvents(db: pg.Pool | pg.PoolClient, events: readonly StagedInput[]): Promise<void> {
+export async function stageEvents(db: pg.Pool | pg.PoolClient, hostId: string, events: readonly DeviceEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const rows = events.map(({ hostId, deviceKey, event }) => ({
+  const rows = events.map((event) => ({
     source_stream: event.source.stream,
     source_sequence: event.source.sequence,
     project_id: event.projectId,
     host_id: hostId,
     channel: event.channel,
-    device_key: deviceKey,
+    device_key: event.deviceKey,
     event,
   }));
   await db.query(

@@ -43,6 +43,8 @@ export interface IngestStats {
 interface Pending {
   msg: JsMsg;
   event: PreparedEvent;
+  /** The event's device, worked out once: it picks the host and travels with the event. */
+  deviceKey: string;
 }
 
 /** Delivery attempts after which a message that keeps failing is rejected at once (a crash loop guard). */
@@ -154,9 +156,10 @@ export class IngestConsumer {
     this.stats.accepted += accepted.length;
 
     const now = Date.now();
-    for (const pending of accepted) {
-      const key = this.hostOf(pending.event);
-      if (!this.joinReady(key, [pending], pending.msg.data.byteLength)) this.batcher.add(key, pending, pending.msg.data.byteLength, now);
+    for (const { msg, event } of accepted) {
+      const pending: Pending = { msg, event, deviceKey: deviceKey(event) };
+      const key = this.hostOf(pending);
+      if (!this.joinReady(key, [pending], msg.data.byteLength)) this.batcher.add(key, pending, msg.data.byteLength, now);
     }
   }
 
@@ -201,9 +204,9 @@ export class IngestConsumer {
   }
 
   /** The workflow that hosts this event's device actor: the group key. */
-  private hostOf(event: PreparedEvent): string {
+  private hostOf({ event, deviceKey }: Pending): string {
     const hosts = this.deps.directory.get(event.projectId)?.sessionHosts ?? DEFAULT_SESSION_HOSTS;
-    return hostWorkflowId({ projectId: event.projectId, channel: event.channel, deviceKey: deviceKey(event), hosts, hosting: this.options.hosting });
+    return hostWorkflowId({ projectId: event.projectId, channel: event.channel, deviceKey, hosts, hosting: this.options.hosting });
   }
 
   private async deliver(group: Group<Pending>): Promise<void> {
@@ -213,7 +216,7 @@ export class IngestConsumer {
         workflowId: group.key,
         projectId,
         sessionTimeoutMs: this.deps.directory.get(projectId)?.sessionTimeoutMs ?? 30 * 60_000,
-        events: group.items.map((p) => ({ ...p.event, deviceKey: deviceKey(p.event) })),
+        events: group.items.map((p) => ({ ...p.event, deviceKey: p.deviceKey })),
       });
       for (const { msg } of group.items) msg.ack();
       this.stats.signals += 1;

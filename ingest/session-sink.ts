@@ -1,7 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
-import { stageEvents } from '../db/staged-events';
-import type { PreparedEvent } from '../rules/prepared-event';
+import { stageEvents, type DeviceEvent } from '../db/staged-events';
 import { SIGNALS } from '../contracts/wire';
 import type { HostNotice } from '../workflows/session.messages';
 import type { HostInit, sessionHostWorkflow } from '../workflows/session-host.workflow';
@@ -12,7 +11,7 @@ export interface SessionDelivery {
   workflowId: string;
   projectId: string;
   sessionTimeoutMs: number;
-  events: (PreparedEvent & { deviceKey: string })[];
+  events: DeviceEvent[];
 }
 
 /** Where ingest hands accepted events. Resolves only once the hand-off is durable. */
@@ -34,7 +33,7 @@ export class TemporalSessionSink implements SessionSink {
   ) {}
 
   async deliver(d: SessionDelivery): Promise<void> {
-    await stageEvents(this.pool, d.events.map((event) => ({ hostId: d.workflowId, deviceKey: event.deviceKey, event: stripDevice(event) })));
+    await stageEvents(this.pool, d.workflowId, d.events);
     await notifyHost(this.client, this.taskQueue, { workflowId: d.workflowId, projectId: d.projectId, idleMs: this.idleMs }, { events: d.events.length, sessionTimeoutMs: d.sessionTimeoutMs });
   }
 }
@@ -49,11 +48,6 @@ export async function notifyHost(client: Client, taskQueue: string, host: { work
     signal: SIGNALS.hostNotice,
     signalArgs: [notice],
   });
-}
-
-function stripDevice(event: PreparedEvent & { deviceKey?: string }): PreparedEvent {
-  const { deviceKey: _deviceKey, ...rest } = event;
-  return rest;
 }
 
 /** gRPC status codes that mean the request itself is wrong, so retrying it cannot help. */

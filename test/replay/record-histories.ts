@@ -131,7 +131,7 @@ async function recordHosts(
   pool: Awaited<ReturnType<typeof preparePostgres>>,
   p: { projectId: string; optIn: string; optInShort: string; granted: { context: Record<string, unknown> } },
 ) {
-  const device = (e: PreparedEvent, name: string) => ({ hostId: '', deviceKey: `a:${e.anonymousId ?? name}`, event: e });
+  const device = (e: PreparedEvent, name: string) => ({ ...e, deviceKey: `a:${e.anonymousId ?? name}` });
   const scenarios: { name: string; projectId: string; batches: PreparedEvent[][] }[] = [
     // Two devices on one host, three notices, a duplicate in the last one.
     {
@@ -152,7 +152,7 @@ async function recordHosts(
     }
     const workflowId = `sessions:${scenario.projectId}:${90 + index}`;
     for (const events of scenario.batches) {
-      await stageEvents(pool, events.map((e) => ({ ...device(e, scenario.name), hostId: workflowId })));
+      await stageEvents(pool, workflowId, events.map((e) => device(e, scenario.name)));
       await notifyHost(client, taskQueue, { workflowId, projectId: scenario.projectId, idleMs: 2_000 }, { events: events.length, sessionTimeoutMs: 30 * 60_000 });
       await new Promise((r) => setTimeout(r, 300));
     }
