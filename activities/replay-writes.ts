@@ -13,7 +13,7 @@ import { rebuildDeviceSessions } from './sessions';
 export interface ReplaceResult {
   /** Rows whose content changed under today's rules, plus rejected messages that now became canonical. */
   written: number;
-  /** Rows today's rules leave as they were: nothing written. */
+  /** Rows today's rules leave as they were: the row is not rewritten, only its lineage row for this replay. */
   unchanged: number;
   /** Messages whose messageId another stream position wrote: still duplicates. */
   duplicates: number;
@@ -28,7 +28,8 @@ export interface ReplaceResult {
 /**
  * A production replay's write: replaces the canonical rows of these messages
  * in place (same event ids) when today's rules give a different row, with a
- * lineage row naming the replay; turns previously rejected messages into
+ * lineage row naming the replay for every row it decided again (changed or
+ * not, as the contract's lineage says); turns previously rejected messages into
  * canonical events when asked to; rebuilds the sessions of every device it
  * touched. Idempotent: lineage is unique per (event, replay), and an
  * unchanged row is not written.
@@ -61,7 +62,10 @@ export async function replaceCanonical(
   const resolved = await resolveRejections(client, toInsert.filter((e) => inserted.has(e.messageId)).map((e) => e.source), options.replayId);
 
   const written = [...sameSource.filter((e) => updated.has(e.messageId)), ...toInsert.filter((e) => inserted.has(e.messageId))].map(withTransforms);
-  await insertLineage(client, written, options, target);
+  // Every event the replay decided again gets its lineage row (contract §5), changed or not:
+  // an unchanged row is not rewritten, but the lineage says this replay saw it and kept it.
+  const unchanged = sameSource.filter((e) => !updated.has(e.messageId)).map(withTransforms);
+  await insertLineage(client, [...written, ...unchanged], options, target);
   const touched: SessionScope[] = [...previousDevices, ...written.map((e) => ({ projectId: e.projectId, channel: e.channel, deviceKey: e.deviceKey }))];
   await rebuildDeviceSessions(client, target.schema, touched, options.sessionTimeoutMs);
   await linkIdentities(client, written);

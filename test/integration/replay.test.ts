@@ -80,7 +80,8 @@ describe('replays', () => {
     const rowsOf = (id: unknown) => lineage.rows.filter((r) => r.event_id === id);
     for (const e of skewed) expect(rowsOf(e.messageId).map((r) => r.replay_id)).toEqual(expect.arrayContaining([null, started.body.id]));
     for (const e of skewed) expect(rowsOf(e.messageId)).toHaveLength(2);
-    for (const e of normal) expect(rowsOf(e.messageId)).toEqual([{ event_id: e.messageId, replay_id: null }]);
+    // Unchanged rows are not rewritten, yet each has its lineage row for this replay (contract §5).
+    for (const e of normal) expect(rowsOf(e.messageId).map((r) => r.replay_id).sort()).toEqual([started.body.id, null].sort());
     expect(rowsOf(tvEvent.messageId)).toEqual([{ event_id: tvEvent.messageId, replay_id: started.body.id }]);
 
     expect(await stack.accounting(projectId)).toMatchObject({ accepted: 21, canonical: 21, rejected: 0, duplicates: 0, inFlight: 0 });
@@ -88,14 +89,15 @@ describe('replays', () => {
     expect(resolved.rows).toEqual([{ resolved_by: started.body.id }]);
   });
 
-  it('replaying the same range again writes nothing new', async () => {
+  it('replaying the same range again rewrites no row and records one lineage row per event for the replay', async () => {
     const before = await snapshot();
     const started = await stack.api!.call('POST', '/api/replays', { projectId, from, to, target: 'production' });
     const op = await waitForOperation(stack, `/api/replays/${started.body.id}`, finished);
     expect(op.counts).toMatchObject({ read: 21, written: 0, unchanged: 21 });
     const after = await snapshot();
-    expect(after.lineage).toBe(before.lineage);
     expect(after.events).toBe(before.events);
+    const ofReplay = await stack.pool.query(`SELECT count(DISTINCT event_id)::int AS events, count(*)::int AS n FROM analytics.lineage WHERE replay_id = $1`, [started.body.id]);
+    expect(ofReplay.rows[0]).toEqual({ events: 21, n: 21 });
   });
 
   it('a range with no events completes with zero counts', async () => {
