@@ -13,4 +13,6 @@ export interface ApiDeps {
   /** How device actors are hosted (BRAID_SESSION_HOSTING); hosted when absent. */
   hosting?: SessionHosting;
   log: Logger;
+  /** Other processes' /metrics.json that /metrics merges (BRAID_METRICS_PEERS). */
+  metricsPeers?: string[];
 }

@@ -5,6 +5,7 @@ import { collectorRoutes } from './collector/routes';
 import type { ApiDeps } from './deps';
 import { errorBody, handleError } from './errors';
 import { registerOpenApi } from './openapi';
+import { requestTelemetry } from './request-telemetry';
 import { consentRoutes } from './routes/consent';
 import { deviceRoutes } from './routes/devices';
 import { healthRoutes } from './routes/health';
@@ -30,6 +31,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
+  requestTelemetry(app);
   registerOpenApi(app);
   app.register(async (api) => {
     checkRoles(api, deps.pool);

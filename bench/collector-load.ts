@@ -14,6 +14,7 @@
  * loopback. `braid bench` runs the same load (runCollectorLoad) in its
  * collector scenario.
  */
+import { sumSamples } from '../runtime/metrics';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -215,7 +216,7 @@ async function main(): Promise<void> {
     const limit = drainStart + 600_000;
     for (;;) {
       const status = await fetch(`${options.url}/metrics`).then((r) => r.text());
-      const canonical = Number(new RegExp(`braid_events\\{project="${projectId}",channel="web",outcome="canonical"\\} (\\d+)`).exec(status)?.[1] ?? 0);
+      const canonical = sumSamples(status, 'braid_worker_events_total', { project: projectId, outcome: 'written' });
       if (canonical >= load.acceptedEvents || performance.now() > limit) {
         result.drain = { canonical, secondsAfterLoad: round((performance.now() - drainStart) / 1000) };
         break;

@@ -1,14 +1,35 @@
 import { loadConfig, type Config } from '../runtime/config';
 import { createLogger, type Logger } from '../runtime/logger';
+import { initProcessMetrics } from '../runtime/metrics';
+import { serveMetrics, type ExtraMetrics } from '../runtime/metrics-server';
+import { activeTracing, startTracing, type Tracing } from '../runtime/tracing';
 
 export interface CommandContext {
   config: Config;
   log: Logger;
+  /** Tracing, when the OTEL_* environment asks for it (contract §6). */
+  tracing: Tracing | null;
 }
 
+/** Configuration, logger, this process's metrics (labelled with its role) and tracing: what every command starts with. */
 export function commandContext(name: string): CommandContext {
   const config = loadConfig();
-  return { config, log: createLogger(config.BRAID_LOG_LEVEL, `braid-${name}`) };
+  const log = createLogger(config.BRAID_LOG_LEVEL, `braid-${name}`);
+  initProcessMetrics(name);
+  const tracing = startTracing(name);
+  if (tracing) log.info({ endpoint: process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT }, 'tracing on');
+  return { config, log, tracing };
+}
+
+/**
+ * Serves this process's /metrics (and /metrics.json for `braid up`'s API)
+ * on BRAID_METRICS_PORT when it is set; returns the step that stops it.
+ */
+export async function serveProcessMetrics(config: Config, log: Logger, extra?: ExtraMetrics): Promise<() => Promise<void>> {
+  if (config.BRAID_METRICS_PORT === undefined) return async () => {};
+  const server = await serveMetrics(config.BRAID_METRICS_PORT, extra);
+  log.info({ port: server.port }, 'metrics on /metrics');
+  return server.close;
 }
 
 /**
@@ -21,6 +42,7 @@ export function onShutdown(cleanup: () => Promise<void>): void {
     stopping = true;
     console.error(`braid: ${reason}, shutting down…`);
     cleanup()
+      .then(() => activeTracing()?.shutdown())
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         console.error(error);

@@ -14,6 +14,9 @@ export function rawSubject(projectId: string, channel: string): string {
 /** Header the HTTP collector sets with the time it received the event. */
 export const RECEIVED_AT_HEADER = 'Braid-Received-At';
 
+/** W3C trace context (contract §6): publishers and the collector set it on NATS messages; braid continues the trace. */
+export const TRACEPARENT_HEADER = 'traceparent';
+
 /** Signals of the host (and session) workflows, by name: ingest and the API send them, workflows define them. */
 export const SIGNALS = {
   /** Ingest staged events of a host's devices (the notice carries no payload). */

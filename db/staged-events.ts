@@ -2,12 +2,14 @@ import type pg from 'pg';
 import type { PreparedEvent } from '../rules/prepared-event';
 import { sourceKey } from '../rules/source-key';
 
-/** An accepted event with its device, on its way to the host that drains it. */
-export type DeviceEvent = PreparedEvent & { deviceKey: string };
+/** An accepted event with its device (and its W3C traceparent when it has one), on its way to the host that drains it. */
+export type DeviceEvent = PreparedEvent & { deviceKey: string; traceparent?: string };
 
 export interface StagedEvent {
   deviceKey: string;
-  event: PreparedEvent;
+  event: PreparedEvent & { traceparent?: string };
+  /** When ingest staged it (ms). */
+  stagedAtMs: number;
   /** When the event's consent hold ends, or null when it is not held. */
   holdUntilMs: number | null;
 }
@@ -49,13 +51,13 @@ export interface TakeStaged {
 
 /** The next rows of a host in source order: new ones, held ones whose hold is over, and all held ones on a recheck. */
 export async function takeStaged(db: pg.Pool | pg.PoolClient, take: TakeStaged): Promise<StagedEvent[]> {
-  const res = await db.query<{ device_key: string; event: PreparedEvent; hold_until: Date | null }>(
-    `SELECT device_key, event, hold_until FROM braid.staged_events
+  const res = await db.query<{ device_key: string; event: PreparedEvent & { traceparent?: string }; hold_until: Date | null; staged_at: Date }>(
+    `SELECT device_key, event, hold_until, staged_at FROM braid.staged_events
      WHERE host_id = $1 AND source_sequence > $2 AND (hold_until IS NULL OR $3 OR hold_until <= now())
      ORDER BY source_sequence LIMIT $4`,
     [take.hostId, take.afterSequence, take.recheckHeld, take.limit],
   );
-  return res.rows.map((r) => ({ deviceKey: r.device_key, event: r.event, holdUntilMs: r.hold_until?.getTime() ?? null }));
+  return res.rows.map((r) => ({ deviceKey: r.device_key, event: r.event, holdUntilMs: r.hold_until?.getTime() ?? null, stagedAtMs: r.staged_at.getTime() }));
 }
 
 /**

@@ -9,8 +9,11 @@ import type { PreparedEvent } from '../rules/prepared-event';
 import { DEFAULT_SESSION_HOSTS, type SessionHosting } from '../contracts/hosting';
 import { deviceKey, hostWorkflowId } from '../rules/session-key';
 import type { Logger } from '../runtime/logger';
+import { ingestGroupEvents, ingestHandoffs, ingestMessages, ingestRedeliveries, observeSince } from '../runtime/metrics';
+import { activeTracing, failSpan, SpanKind, startSpan, traceparentOf, withSpan } from '../runtime/tracing';
+import type { Span } from '@opentelemetry/api';
 import type { ProjectDirectory } from './project-directory';
-import { RAW_STREAM } from '../contracts/wire';
+import { RAW_STREAM, TRACEPARENT_HEADER } from '../contracts/wire';
 import { classifyChunk, exhausted } from './chunk';
 import { SessionBatcher, type Group } from './session-batcher';
 import { isPermanentSinkError, type SessionSink } from './session-sink';
@@ -45,6 +48,12 @@ interface Pending {
   event: PreparedEvent;
   /** The event's device, worked out once: it picks the host and travels with the event. */
   deviceKey: string;
+  /** When ingest decided the message (ms): the start of its ingest → hand-off stage. */
+  ingestedAtMs: number;
+  /** The event's ingest span when tracing is on; its trace continues in the host's drain. */
+  span?: Span;
+  /** W3C traceparent the event travels with: its ingest span's, or the publisher's when this process does not trace. */
+  traceparent?: string;
 }
 
 /** Delivery attempts after which a message that keeps failing is rejected at once (a crash loop guard). */
@@ -139,6 +148,7 @@ export class IngestConsumer {
     } catch (error) {
       this.deps.log.warn({ err: error }, 'could not refresh projects; retrying the chunk later');
       for (const msg of chunk) msg.nak(2_000);
+      ingestRedeliveries.inc({ reason: 'projects_unavailable' }, chunk.length);
       return;
     }
 
@@ -149,6 +159,7 @@ export class IngestConsumer {
     } catch (error) {
       this.deps.log.warn({ err: driverError(error) }, 'could not record receipts; the chunk will be redelivered');
       for (const msg of chunk) msg.nak(backoffMs(msg.info.deliveryCount));
+      ingestRedeliveries.inc({ reason: 'receipts_unrecorded' }, chunk.length);
       return;
     }
     for (const { msg } of rejections) msg.term();
@@ -156,8 +167,11 @@ export class IngestConsumer {
     this.stats.accepted += accepted.length;
 
     const now = Date.now();
+    countOutcomes(accepted.map((a) => a.event), rejections.map((r) => r.rejection));
+    observeSince('publish_to_ingest', accepted.map((a) => Date.parse(a.event.receivedAt)), now);
+    const tracing = activeTracing() !== null;
     for (const { msg, event } of accepted) {
-      const pending: Pending = { msg, event, deviceKey: deviceKey(event) };
+      const pending: Pending = { msg, event, deviceKey: deviceKey(event), ingestedAtMs: now, ...traceOf(msg, event, tracing) };
       const key = this.hostOf(pending);
       if (!this.joinReady(key, [pending], msg.data.byteLength)) this.batcher.add(key, pending, msg.data.byteLength, now);
     }
@@ -211,18 +225,27 @@ export class IngestConsumer {
 
   private async deliver(group: Group<Pending>): Promise<void> {
     const { projectId } = (group.items[0] as Pending).event;
+    // Temporal's client interceptor puts the notice signal in the trace of the group's first traced event.
+    const carrier = group.items.find((p) => p.span)?.span;
     try {
-      await this.deps.sink.deliver({
-        workflowId: group.key,
-        projectId,
-        sessionTimeoutMs: this.deps.directory.get(projectId)?.sessionTimeoutMs ?? 30 * 60_000,
-        events: group.items.map((p) => ({ ...p.event, deviceKey: p.deviceKey })),
-      });
+      await withSpan(carrier, () =>
+        this.deps.sink.deliver({
+          workflowId: group.key,
+          projectId,
+          sessionTimeoutMs: this.deps.directory.get(projectId)?.sessionTimeoutMs ?? 30 * 60_000,
+          events: group.items.map((p) => ({ ...p.event, deviceKey: p.deviceKey, ...(p.traceparent ? { traceparent: p.traceparent } : {}) })),
+        }),
+      );
       for (const { msg } of group.items) msg.ack();
       this.stats.signals += 1;
       this.stats.signalledEvents += group.items.length;
+      ingestHandoffs.inc({ result: 'delivered' });
+      ingestGroupEvents.observe(group.items.length);
+      observeSince('ingest_to_handoff', group.items.map((p) => p.ingestedAtMs));
+      for (const { span } of group.items) span?.setAttributes({ 'braid.group_events': group.items.length, 'braid.host_workflow': group.key }).end();
     } catch (error) {
       this.stats.failedSignals += 1;
+      ingestHandoffs.inc({ result: 'failed' });
       await this.handleFailedDelivery(group, error);
     }
   }
@@ -241,15 +264,60 @@ export class IngestConsumer {
         await insertRejections(this.deps.pool, exhaustedOnes.map(({ event, msg }) => exhausted(event, msg.info.deliveryCount, error)));
         for (const { msg } of exhaustedOnes) msg.term();
         this.stats.rejected += exhaustedOnes.length;
+        countOutcomes([], exhaustedOnes.map(({ event, msg }) => exhausted(event, msg.info.deliveryCount)));
       } catch (recordError) {
         this.deps.log.warn({ err: driverError(recordError) }, 'could not record exhausted messages; they will be redelivered');
         for (const { msg } of exhaustedOnes) msg.nak(backoffMs(msg.info.deliveryCount));
       }
     }
-    for (const { msg } of group.items) {
-      if (!exhaustedOnes.some((e) => e.msg === msg)) msg.nak(backoffMs(msg.info.deliveryCount));
+    for (const item of group.items) {
+      if (exhaustedOnes.some((e) => e.msg === item.msg)) {
+        if (item.span) failSpan(item.span, error);
+        continue;
+      }
+      item.msg.nak(backoffMs(item.msg.info.deliveryCount));
+      ingestRedeliveries.inc({ reason: 'handoff_failed' });
+      // The redelivered message gets an ingest span of its own; this one says why this attempt failed.
+      if (item.span) failSpan(item.span, error);
     }
   }
+}
+
+/** Counts a chunk's outcomes in braid_ingest_messages_total. */
+function countOutcomes(accepted: readonly PreparedEvent[], rejected: readonly Rejection[]): void {
+  const counts = new Map<string, { labels: Record<string, string>; n: number }>();
+  const add = (labels: Record<string, string>) => {
+    const key = JSON.stringify(labels);
+    const entry = counts.get(key) ?? { labels, n: 0 };
+    entry.n += 1;
+    counts.set(key, entry);
+  };
+  for (const e of accepted) add({ project: e.projectId, channel: e.channel, outcome: 'accepted', reason: '' });
+  for (const r of rejected) add({ project: r.projectId ?? 'unknown', channel: r.channel ?? 'unknown', outcome: 'rejected', reason: r.reason });
+  for (const { labels, n } of counts.values()) ingestMessages.inc(labels, n);
+}
+
+/**
+ * The event's place in a trace: an ingest span under the publisher's
+ * traceparent (NATS header) when this process traces, else the publisher's
+ * traceparent passed along as it came.
+ */
+function traceOf(msg: JsMsg, event: PreparedEvent, tracing: boolean): Pick<Pending, 'span' | 'traceparent'> {
+  const incoming = msg.headers?.get(TRACEPARENT_HEADER) || undefined;
+  if (!tracing) return incoming ? { traceparent: incoming } : {};
+  const span = startSpan('braid.ingest', {
+    parent: incoming ?? null,
+    kind: SpanKind.CONSUMER,
+    attributes: {
+      'messaging.system': 'nats',
+      'messaging.destination.name': msg.subject,
+      'messaging.message.id': event.messageId,
+      'braid.project': event.projectId,
+      'braid.stream_sequence': msg.info.streamSequence,
+      'braid.delivery_attempt': msg.info.deliveryCount,
+    },
+  });
+  return { span, traceparent: traceparentOf(span) };
 }
 
 /** 1 s, 2 s, 4 s … up to a minute between attempts. */

@@ -42,6 +42,14 @@ const envSchema = z.object({
   BRAID_SESSION_HOSTING: z.enum(SESSION_HOSTINGS).default('hosted'),
   /** Messages or lines per replay/backfill chunk (one transaction and checkpoint each). */
   BRAID_OPERATION_CHUNK: positiveInt.default(500),
+  /** Where ingest and the worker serve /metrics (and /metrics.json); off when unset. `braid api` serves /metrics on its HTTP port. */
+  BRAID_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Other processes' /metrics.json URLs, comma-separated, that `braid api` merges into its /metrics (`braid up` sets it). */
+  BRAID_METRICS_PEERS: z
+    .string()
+    .transform((s) => s.split(',').map((u) => u.trim()).filter((u) => u.length > 0))
+    .pipe(z.array(z.string().url('a URL such as http://127.0.0.1:9464/metrics.json')))
+    .optional(),
   /** A prebuilt workflow bundle (see @temporalio/worker bundleWorkflowCode); bundled from source when unset. */
   BRAID_WORKFLOW_BUNDLE: z.string().optional(),
 });

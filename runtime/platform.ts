@@ -1,3 +1,5 @@
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
+import { activeTracing } from './tracing';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
@@ -90,6 +92,11 @@ export async function prepareTemporal(config: Config, log: Logger, options: { co
     log.info({ address, ui: 'http://127.0.0.1:8233' }, 'Temporal dev server is up');
   }
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
+  const client = temporalClient(connection, namespace);
   return { address, namespace, connection, client, devServer };
+}
+
+/** A Temporal client; when this process traces, Temporal's client interceptor carries the active span into workflow headers. */
+export function temporalClient(connection: Connection, namespace: string): Client {
+  return new Client({ connection, namespace, ...(activeTracing() ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}) });
 }

@@ -1,6 +1,6 @@
-import { connect, type ConnectionOptions, type JetStreamClient, type NatsConnection } from 'nats';
+import { connect, headers as natsHeaders, type ConnectionOptions, type JetStreamClient, type NatsConnection } from 'nats';
 import { CHANNEL_PATTERN, PROJECT_ID_PATTERN, type EventType } from '../contracts/envelope';
-import { RAW_STREAM, rawSubject } from '../contracts/wire';
+import { RAW_STREAM, TRACEPARENT_HEADER, rawSubject } from '../contracts/wire';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff';
 import { BraidValidationError } from './errors';
 import { buildEvent, encodeForSend, type BuiltEvent } from './events';
@@ -30,6 +30,12 @@ export interface ClientOptions<P extends TrackingPlan | undefined = undefined> {
   retry?: Partial<RetryPolicy>;
   /** Context merged under every event's own context (e.g. `{ app: { name, version } }`). */
   context?: Record<string, unknown>;
+  /**
+   * The caller's W3C traceparent, asked for when an event is sent (in the
+   * caller's context), so braid's trace of the event starts at the publish:
+   * with OpenTelemetry, `() => { const c = {}; propagation.inject(context.active(), c); return c.traceparent; }`.
+   */
+  traceparent?: () => string | undefined;
   /** Called for every event that is refused or not delivered, for callers that do not await. */
   onError?: (error: unknown, messageId: string | null) => void;
 }
@@ -55,6 +61,8 @@ export class BraidClient<P extends TrackingPlan | undefined = undefined> {
   private readonly connecting: Promise<NatsConnection>;
   private js: JetStreamClient | null = null;
   private readonly ownsConnection: boolean;
+  /** Traceparents of queued events, asked for when each was sent. */
+  private readonly traceparents = new WeakMap<BuiltEvent, string>();
 
   constructor(private readonly options: ClientOptions<P>) {
     if (!PROJECT_ID_PATTERN.test(options.projectId)) throw new Error(`projectId must match ${PROJECT_ID_PATTERN}`);
@@ -139,14 +147,18 @@ export class BraidClient<P extends TrackingPlan | undefined = undefined> {
       this.options.onError?.(error, error instanceof BraidValidationError ? error.messageId : null);
       return observed(Promise.reject(error));
     }
+    const traceparent = this.options.traceparent?.();
+    if (traceparent && TRACEPARENT.test(traceparent)) this.traceparents.set(event, traceparent);
     const delivery = this.queue.enqueue(event);
     return observed(delivery);
   }
 
   private async publishOne(event: BuiltEvent, timeoutMs: number): Promise<Omit<Delivery, 'messageId'>> {
     if (!this.js) this.js = (await this.connecting).jetstream();
+    const traceparent = this.traceparents.get(event);
     const ack = await this.js.publish(this.subject, encodeForSend(event, new Date()), {
       msgID: event.messageId,
+      ...(traceparent ? { headers: traceHeaders(traceparent) } : {}),
       timeout: timeoutMs,
       expect: { streamName: RAW_STREAM },
     });
@@ -159,6 +171,15 @@ export class BraidClient<P extends TrackingPlan | undefined = undefined> {
  * crash the process on a failure (onError still hears of it); a caller that
  * awaits still gets the rejection.
  */
+/** A W3C traceparent: version, trace id, parent id, flags. */
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+function traceHeaders(traceparent: string) {
+  const h = natsHeaders();
+  h.set(TRACEPARENT_HEADER, traceparent);
+  return h;
+}
+
 function observed<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
   return promise;

@@ -1,5 +1,5 @@
 import { Events, headers as natsHeaders, type JetStreamClient, type NatsConnection } from 'nats';
-import { RECEIVED_AT_HEADER } from '../../contracts/wire';
+import { RECEIVED_AT_HEADER, TRACEPARENT_HEADER } from '../../contracts/wire';
 import type { PublishOutcome, ReadyEvent } from '../../rules/collector-request';
 
 /**
@@ -33,14 +33,16 @@ export class JetStreamPublisher {
 
   /**
    * Publishes every event at once (in index order on the wire, all acks in
-   * flight together) with `Nats-Msg-Id` = messageId and the receipt time, and
+   * flight together) with `Nats-Msg-Id` = messageId, the receipt time and the
+   * request's W3C traceparent when it has one, and
    * waits for each ack or failure.
    */
-  async publish(subject: string, events: ReadyEvent[], receivedAt: string): Promise<PublishOutcome> {
+  async publish(subject: string, events: ReadyEvent[], receivedAt: string, traceparent?: string): Promise<PublishOutcome> {
     const results = await Promise.allSettled(
       events.map((event) => {
         const h = natsHeaders();
         h.set(RECEIVED_AT_HEADER, receivedAt);
+        if (traceparent) h.set(TRACEPARENT_HEADER, traceparent);
         return this.js.publish(subject, event.data, { msgID: event.messageId, headers: h, timeout: this.timeoutMs });
       }),
     );

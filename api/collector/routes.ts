@@ -21,6 +21,7 @@ import { ApiError, errorBody } from '../errors';
 import { responses } from '../typed-routes';
 import { BacklogMonitor } from './backlog';
 import { JetStreamPublisher } from './publisher';
+import { requestTraceparent } from '../request-telemetry';
 import { WriteKeyCache, WriteKeyUnavailable, type CollectorSource } from './write-keys';
 
 /**
@@ -148,7 +149,7 @@ export function collectorRoutes(app: FastifyInstance, deps: ApiDeps, config: Col
     if (prepared.ready.length > 0 && !publisher.available) {
       answer = unpublishedAnswer(prepared.rejected);
     } else {
-      const published = await publisher.publish(rawSubject(source.projectId, source.channel), prepared.ready, receivedAt);
+      const published = await publisher.publish(rawSubject(source.projectId, source.channel), prepared.ready, receivedAt, requestTraceparent(request));
       if (published.unconfirmed.length > 0) {
         request.log.warn(
           { projectId: source.projectId, channel: source.channel, unconfirmed: published.unconfirmed.length, error: published.unconfirmed[0]?.error },

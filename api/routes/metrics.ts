@@ -1,41 +1,27 @@
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Gauge, Registry } from 'prom-client';
 import { z } from 'zod';
 import { RAW_STREAM } from '../../contracts/wire';
-import { getAccounting } from '../../db/accounting';
-import { recentDrainSizes } from '../../db/drain-sizes';
+import { metricsAsJson, type MetricsJson } from '../../runtime/metrics';
+import { fetchPeerMetrics } from '../../runtime/metrics-server';
 import type { ApiDeps } from '../deps';
 import type { ApiApp } from '../typed-routes';
 
-const ACCOUNTING_OUTCOMES = ['accepted', 'canonical', 'rejected', 'suppressed', 'duplicates'] as const;
-
 /**
- * Prometheus metrics. Event counts are analytics.accounting's, read at scrape
- * time, so every API replica reports the same numbers as the view however
- * many ingest and worker processes run; consumer lag comes from JetStream;
- * batch sizes from lineage (db/drain-sizes.ts).
+ * Prometheus metrics, read from memory and JetStream only (no table scans):
+ * this process's counters and histograms (runtime/metrics.ts: in a process
+ * that also runs ingest and a worker, theirs too), the ingest backlog as
+ * JetStream reports it, and the series of the processes named in
+ * BRAID_METRICS_PEERS (`braid up` names its worker and ingest), each series
+ * labelled with its `process`.
  */
 export function metricsRoutes(app: ApiApp, deps: ApiDeps): void {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'braid_api_' });
-
-  new Gauge({
-    name: 'braid_events',
-    help: 'Messages per project and outcome since the project began, as analytics.accounting counts them (accepted = canonical + rejected + suppressed + duplicates once drained)',
-    labelNames: ['project', 'outcome'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const row of await getAccounting(deps.pool)) {
-        for (const outcome of ACCOUNTING_OUTCOMES) this.set({ project: row.projectId, outcome }, row[outcome]);
-      }
-    },
-  });
+  const backlog = new Registry();
 
   new Gauge({
     name: 'braid_ingest_consumer_pending',
     help: 'Messages in BRAID_RAW not yet delivered to an ingest consumer (lag)',
     labelNames: ['consumer'],
-    registers: [registry],
+    registers: [backlog],
     async collect() {
       this.reset();
       const jsm = await deps.nc.jetstreamManager();
@@ -47,7 +33,7 @@ export function metricsRoutes(app: ApiApp, deps: ApiDeps): void {
     name: 'braid_ingest_consumer_ack_pending',
     help: 'Messages delivered to an ingest consumer and not yet acknowledged',
     labelNames: ['consumer'],
-    registers: [registry],
+    registers: [backlog],
     async collect() {
       this.reset();
       const jsm = await deps.nc.jetstreamManager();
@@ -55,18 +41,7 @@ export function metricsRoutes(app: ApiApp, deps: ApiDeps): void {
     },
   });
 
-  new Gauge({
-    name: 'braid_session_batch_events',
-    help: 'Events written per session workflow transaction over the last 15 minutes (quantiles)',
-    labelNames: ['quantile'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const row = await recentDrainSizes(deps.pool);
-      for (const q of ['p50', 'p90', 'p99'] as const) if (row[q] !== null) this.set({ quantile: `0.${q.slice(1)}` }, row[q]);
-    },
-  });
-
+  const peers = deps.metricsPeers ?? [];
   app.route({
     method: 'GET',
     url: '/metrics',
@@ -77,8 +52,11 @@ export function metricsRoutes(app: ApiApp, deps: ApiDeps): void {
       response: { 200: { description: 'text exposition format', content: { 'text/plain': { schema: z.string() } } } },
     },
     handler: async (_request, reply) => {
-      reply.header('content-type', registry.contentType);
-      return registry.metrics();
+      const fromPeers = (await Promise.all(peers.map((url) => fetchPeerMetrics(url)))).flatMap((p) => (p ? [p] : []));
+      const series: MetricsJson[] = [await metricsAsJson(), (await backlog.getMetricsAsJSON()) as MetricsJson, ...fromPeers.map((p) => p.metrics)];
+      const text = await AggregatorRegistry.aggregate(series).metrics();
+      reply.header('content-type', backlog.contentType);
+      return [text, ...fromPeers.flatMap((p) => p.text).filter((t) => t.trim().length > 0)].join('\n');
     },
   });
 }

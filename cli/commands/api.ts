@@ -11,6 +11,7 @@ import type { Client } from '@temporalio/client';
 import type { NatsConnection } from 'nats';
 import type pg from 'pg';
 import { adminTokenFile } from '../api-client';
+import { watchPool } from '../../runtime/metrics';
 import { commandContext, onShutdown, stopInOrder } from '../process';
 
 /**
@@ -27,7 +28,15 @@ export async function startApiServer(deps: { config: Config; log: Logger; pool: 
     chmodSync(file, 0o600);
     console.error(`braid: bootstrap admin token (shown once; saved to ${file} for the local CLI):\n\n    ${printedToken}\n`);
   }
-  const app = buildApi({ pool: deps.pool, nc: deps.nc, temporal: deps.temporal, taskQueue: deps.config.BRAID_TASK_QUEUE, hosting: deps.config.BRAID_SESSION_HOSTING, log: deps.log });
+  const app = buildApi({
+    pool: deps.pool,
+    nc: deps.nc,
+    temporal: deps.temporal,
+    taskQueue: deps.config.BRAID_TASK_QUEUE,
+    hosting: deps.config.BRAID_SESSION_HOSTING,
+    log: deps.log,
+    metricsPeers: deps.config.BRAID_METRICS_PEERS ?? [],
+  });
   await app.listen({ port: deps.config.BRAID_HTTP_PORT, host: '0.0.0.0' });
   return app;
 }
@@ -43,6 +52,7 @@ export function registerApi(program: Command): void {
       const pool = await preparePostgres(config, log);
       const nats = await prepareNats(config, log, 'braid-api');
       const app = await startApiServer({ config, log, pool, nc: nats.nc, temporal: temporal.client });
+      watchPool(pool);
       console.error(`braid: api running on http://127.0.0.1:${config.BRAID_HTTP_PORT} (OpenAPI at /api/openapi.json)`);
       onShutdown(() =>
         stopInOrder(log, [

@@ -3,7 +3,8 @@ import { TemporalSessionSink } from '../../ingest/session-sink';
 import { startIngest } from '../../ingest/start-ingest';
 import { prepareNats, preparePostgres, prepareTemporal } from '../../runtime/platform';
 import { announceReady } from '../../runtime/supervisor';
-import { commandContext, onShutdown, stopInOrder } from '../process';
+import { watchPool } from '../../runtime/metrics';
+import { commandContext, onShutdown, serveProcessMetrics, stopInOrder } from '../process';
 
 export function registerIngest(program: Command): void {
   program
@@ -17,10 +18,13 @@ export function registerIngest(program: Command): void {
       const nats = await prepareNats(config, log, 'braid-ingest');
       const sink = new TemporalSessionSink(temporal.client, pool, config.BRAID_TASK_QUEUE, config.BRAID_SESSION_IDLE);
       const consumer = await startIngest({ config, log, pool, js: nats.js, sink });
+      watchPool(pool);
+      const stopMetrics = await serveProcessMetrics(config, log);
       console.error(`braid: ingest running (consumer ${config.BRAID_INGEST_DURABLE} on ${config.BRAID_INGEST_FILTER})`);
       onShutdown(() =>
         stopInOrder(log, [
           () => consumer.stop(),
+          () => stopMetrics(),
           () => nats.nc.drain(),
           () => temporal.connection.close(),
           async () => temporal.devServer?.stop(),

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { repoRoot } from '../../runtime/paths';
 import { prepareNats, preparePostgres, prepareTemporal } from '../../runtime/platform';
 import { BACKGROUND_NICENESS, Supervisor, type ProcessSpec } from '../../runtime/supervisor';
+import { freePort } from '../../runtime/services/local-process';
 import { commandContext, onShutdown, stopInOrder } from '../process';
 import { runDemo } from './demo';
 
@@ -18,7 +19,7 @@ export function registerUp(program: Command): void {
       const pool = await preparePostgres(config, log);
       const nats = await prepareNats(config, log, 'braid-up');
       const temporal = await prepareTemporal(config, log, { command: 'up', devServer: true });
-      const supervisor = new Supervisor(braidProcesses(temporal.address), log);
+      const supervisor = new Supervisor(await braidProcesses(temporal.address), log);
 
       // Every step runs even if one before it fails, so the dev server never outlives braid up.
       let stopped: Promise<void> | null = null;
@@ -51,13 +52,26 @@ export function registerUp(program: Command): void {
 /**
  * The production processes, each a `braid` command of its own, started in
  * flow order and stopped in reverse (API first, worker last). They use the
- * Temporal this process prepared, so none of them starts a dev server.
+ * Temporal this process prepared, so none of them starts a dev server. The
+ * worker and ingest serve their metrics on local ports of their own, which
+ * the API merges into its /metrics.
  */
-function braidProcesses(temporalAddress: string): ProcessSpec[] {
+async function braidProcesses(temporalAddress: string): Promise<ProcessSpec[]> {
   const cli = join(repoRoot, 'bin', 'braid.js');
-  const env = { ...process.env, TEMPORAL_ADDRESS: temporalAddress };
-  const braid = (role: string, niceness: number): ProcessSpec => ({ role, command: process.execPath, args: [cli, role], env, niceness });
-  return [braid('worker', BACKGROUND_NICENESS), braid('ingest', BACKGROUND_NICENESS), braid('api', 0)];
+  const [workerMetrics, ingestMetrics] = [await freePort(), await freePort()];
+  const peers = [workerMetrics, ingestMetrics].map((port) => `http://127.0.0.1:${port}/metrics.json`).join(',');
+  const braid = (role: string, niceness: number, env: Record<string, string>): ProcessSpec => ({
+    role,
+    command: process.execPath,
+    args: [cli, role],
+    env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, ...env },
+    niceness,
+  });
+  return [
+    braid('worker', BACKGROUND_NICENESS, { BRAID_METRICS_PORT: String(workerMetrics) }),
+    braid('ingest', BACKGROUND_NICENESS, { BRAID_METRICS_PORT: String(ingestMetrics) }),
+    braid('api', 0, { BRAID_METRICS_PEERS: peers }),
+  ];
 }
 
 function redact(url: string): string {

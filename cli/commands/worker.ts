@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 import { prepareNats, prepareTemporal, preparePostgres } from '../../runtime/platform';
 import { announceReady } from '../../runtime/supervisor';
-import { createBraidWorker } from '../../workers/braid-worker';
+import { createBraidWorker, installTemporalRuntime } from '../../workers/braid-worker';
+import { watchPool } from '../../runtime/metrics';
+import { fetchText } from '../../runtime/metrics-server';
+import { freePort } from '../../runtime/services/local-process';
 import { startMaintenance } from '../../workers/maintenance';
-import { commandContext, onShutdown, stopInOrder } from '../process';
+import { commandContext, onShutdown, serveProcessMetrics, stopInOrder } from '../process';
 
 export function registerWorker(program: Command): void {
   program
@@ -11,7 +14,10 @@ export function registerWorker(program: Command): void {
     .description('run the Temporal worker for session workflows')
     .option('--dev-server', 'when TEMPORAL_ADDRESS is unset, use (or start) a local Temporal dev server: development only')
     .action(async (opts: { devServer?: boolean }) => {
-      const { config, log } = commandContext('worker');
+      const { config, log, tracing } = commandContext('worker');
+      // The SDK's runtime metrics go to a local port of their own; /metrics appends them.
+      const temporalMetrics = config.BRAID_METRICS_PORT === undefined ? null : `127.0.0.1:${await freePort()}`;
+      installTemporalRuntime({ metricsAddress: temporalMetrics ?? undefined });
       const temporal = await prepareTemporal(config, log, { command: 'worker', devServer: opts.devServer === true });
       const pool = await preparePostgres(config, log);
       const nats = await prepareNats(config, log, 'braid-worker');
@@ -23,9 +29,12 @@ export function registerWorker(program: Command): void {
         nc: nats.nc,
         log,
         operationChunk: config.BRAID_OPERATION_CHUNK,
+        tracing,
         ...(config.BRAID_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.BRAID_WORKFLOW_BUNDLE } } : {}),
       });
       const stopMaintenance = startMaintenance(pool, log);
+      watchPool(pool);
+      const stopMetrics = await serveProcessMetrics(config, log, async () => (temporalMetrics ? [await fetchText(`http://${temporalMetrics}/metrics`)] : []));
       const workerRun = worker.run();
       // The worker finishes the tasks it holds before the connections close.
       onShutdown(() =>
@@ -36,6 +45,7 @@ export function registerWorker(program: Command): void {
             await workerRun;
           },
           () => connection.close(),
+          () => stopMetrics(),
           () => nats.nc.drain(),
           () => temporal.connection.close(),
           async () => temporal.devServer?.stop(),

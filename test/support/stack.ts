@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Connection, type Client } from '@temporalio/client';
 import { headers, type JetStreamClient, type JetStreamManager, type NatsConnection, type PubAck } from 'nats';
 import type pg from 'pg';
 import { inject } from 'vitest';
@@ -16,6 +16,8 @@ import { TemporalSessionSink, type SessionSink } from '../../ingest/session-sink
 import { loadConfig } from '../../runtime/config';
 import { createLogger } from '../../runtime/logger';
 import { connectNats } from '../../runtime/services/nats';
+import { temporalClient } from '../../runtime/platform';
+import { activeTracing } from '../../runtime/tracing';
 import { createBraidWorker } from '../../workers/braid-worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../api/server';
@@ -95,10 +97,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         log,
         operationChunk: options.operationChunk,
         workflowBundle: { codePath: inject('workflowBundlePath') },
+        tracing: activeTracing(),
       });
   const workerRun = started?.worker.run();
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = temporalClient(connection, config.TEMPORAL_NAMESPACE);
   const baseSink = new TemporalSessionSink(client, servicePool, taskQueue, options.idleMs ?? 60_000);
   const sink = options.wrapSink ? options.wrapSink(baseSink) : baseSink;
 
