@@ -84,8 +84,8 @@ export default tseslint.config(
     },
   },
   {
-    // Configuration, logging and paths are for everyone; they import only contracts/ and rules/.
-    files: ['runtime/config.ts', 'runtime/logger.ts', 'runtime/paths.ts'],
+    // Configuration, logging, paths, metrics and tracing are for everyone; they import only contracts/ and rules/.
+    files: ['runtime/config.ts', 'runtime/logger.ts', 'runtime/paths.ts', 'runtime/metrics.ts', 'runtime/tracing.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -96,5 +96,15 @@ export default tseslint.config(
   {
     files: ['bin/**/*.js', 'scripts/**/*.js'],
     languageOptions: { globals: { require: 'readonly', __dirname: 'readonly', console: 'readonly', process: 'readonly' } },
+  },
+  {
+    // The console runs in the browser: its globals, and Chart.js loaded by its own script tag.
+    files: ['api/console/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        ['document', 'window', 'location', 'sessionStorage', 'fetch', 'URLSearchParams', 'Option', 'Chart', 'setInterval', 'clearInterval', 'console'].map((g) => [g, 'readonly']),
+      ),
+    },
   },
 );

@@ -7,6 +7,7 @@ import { errorBody, handleError } from './errors';
 import { registerOpenApi } from './openapi';
 import { requestTelemetry } from './request-telemetry';
 import { consentRoutes } from './routes/consent';
+import { consoleRoutes } from './routes/console';
 import { deviceRoutes } from './routes/devices';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
@@ -44,6 +45,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     schemaRoutes(api, deps);
     consentRoutes(api, deps);
     deviceRoutes(api, deps);
+    consoleRoutes(api, deps);
   });
   collectorRoutes(app, deps);
   return app;

@@ -126,3 +126,14 @@ export async function setOperationStatus(db: Queryable, id: string, status: Oper
 export async function setOperationTotal(db: Queryable, id: string, total: number): Promise<void> {
   await db.query('UPDATE braid.operations SET total = $2, updated_at = now() WHERE id = $1', [id, total]);
 }
+
+/** The newest operations, optionally of one kind and project: what the console lists with their progress. */
+export async function listOperations(db: Queryable, filter: { kind?: OperationKind; projectId?: string; limit: number }): Promise<OperationRecord[]> {
+  const res = await db.query<Row>(
+    `SELECT * FROM braid.operations
+     WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR project_id = $2)
+     ORDER BY created_at DESC LIMIT $3`,
+    [filter.kind ?? null, filter.projectId ?? null, filter.limit],
+  );
+  return res.rows.map(toRecord);
+}

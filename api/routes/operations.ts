@@ -1,5 +1,6 @@
 import { createBackfillSchema, createErasureSchema, createReplaySchema, emptyCounts, type OperationKind } from '../../contracts/operations';
-import { getOperation, insertOperation, setOperationStatus, type OperationRecord } from '../../db/operations';
+import { z } from 'zod';
+import { getOperation, insertOperation, listOperations, setOperationStatus, type OperationRecord } from '../../db/operations';
 import { getProject } from '../../db/projects';
 import { newId, subjectHash } from '../../db/secrets';
 import { checkSource } from '../../activities/operations/line-source';
@@ -82,6 +83,22 @@ export function operationRoutes(app: ApiApp, deps: ApiDeps): void {
       response: responses({ 200: 'status', 404: 'no such erasure' }),
     },
     handler: async ({ params }) => present(await requireOperation(deps, params.id as string, 'erasure')),
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/api/operations',
+    config: { roles: ANYONE },
+    schema: {
+      summary: 'The newest replays, backfills and erasures with their status and progress',
+      querystring: z.object({
+        kind: z.enum(['replay', 'backfill', 'erasure']).optional(),
+        projectId: z.string().optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+      }),
+      response: responses({ 200: 'operations, newest first' }),
+    },
+    handler: async ({ query }) => ({ operations: (await listOperations(deps.pool, query)).map(present) }),
   });
 
   for (const [kind, base] of [['replay', '/api/replays'], ['backfill', '/api/backfills']] as const) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createProjectSchema, projectSettingsSchema } from '../../contracts/project';
-import { createProjectWithKeys, getProject, updateProjectSettings } from '../../db/projects';
+import { createProjectWithKeys, getProject, listProjects, updateProjectSettings } from '../../db/projects';
 import type { ApiDeps } from '../deps';
 import { ApiError, notFound } from '../errors';
 import { pathParams, responses, type ApiApp } from '../typed-routes';
@@ -26,6 +26,14 @@ export function projectRoutes(app: ApiApp, deps: ApiDeps): void {
       reply.status(201);
       return { projectId: outcome.project.projectId, writeKeys: outcome.writeKeys };
     },
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/api/projects',
+    config: { roles: ['admin', 'operator', 'analyst'] },
+    schema: { summary: 'Every project: id and name', response: responses({ 200: 'projects' }) },
+    handler: async () => ({ projects: (await listProjects(deps.pool)).map((p) => ({ projectId: p.projectId, name: p.name })) }),
   });
 
   app.route({
