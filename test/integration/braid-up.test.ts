@@ -13,6 +13,8 @@ import { repoRoot } from '../../runtime/paths';
 import { connectNats } from '../../runtime/services/nats';
 import { freePort } from '../../runtime/services/local-process';
 import { track } from '../support/events';
+import { exportedNames, metricNamesIn, opsFiles } from '../support/ops-names';
+import { parseExposition, sumSamples } from '../../runtime/metrics';
 import { databaseUrlNamed, dropDatabase } from '../support/test-env';
 
 const unique = (prefix: string) => `${prefix}${randomBytes(5).toString('hex')}`;
@@ -102,6 +104,21 @@ describe('braid up', () => {
     expect(sent.status).toBe(200);
     const accounting = await waitForDrain(pool, projectId, 1, 60_000);
     expect(accounting).toMatchObject({ accepted: 1, canonical: 1, inFlight: 0 });
+  });
+
+  it("serves one /metrics with every process's series, and every metric the dashboard, alert rules and runbooks name", async () => {
+    const exposition = await (await fetch(`http://127.0.0.1:${config.BRAID_HTTP_PORT}/metrics`)).text();
+    const processes = new Set(parseExposition(exposition).flatMap((s) => (s.labels.process ? [s.labels.process] : [])));
+    expect([...processes].sort()).toEqual(['api', 'ingest', 'worker']);
+    // The event of the test before went through each process's counters.
+    expect(sumSamples(exposition, 'braid_ingest_messages_total', { project: projectId, outcome: 'accepted', process: 'ingest' })).toBe(1);
+    expect(sumSamples(exposition, 'braid_worker_events_total', { project: projectId, outcome: 'written', process: 'worker' })).toBe(1);
+    expect(sumSamples(exposition, 'braid_stage_latency_seconds_count', { stage: 'publish_to_queryable' })).toBe(1);
+    expect(sumSamples(exposition, 'braid_temporal_workflow_task_queue_poll_succeed')).toBeGreaterThan(0);
+
+    const exported = exportedNames(exposition);
+    const missing = opsFiles().flatMap((file) => metricNamesIn(file).filter((name) => !exported.has(name)).map((name) => `${file}: ${name}`));
+    expect(missing).toEqual([]);
   });
 
   it('stops every process on SIGINT and exits 0', async () => {
