@@ -147,7 +147,7 @@ export class IngestConsumer {
       await this.deps.directory.refreshFor(arrivals);
     } catch (error) {
       this.deps.log.warn({ err: error }, 'could not refresh projects; retrying the chunk later');
-      for (const msg of chunk) msg.nak(2_000);
+      for (const msg of chunk) msg.nak(backoffMs(msg.info.deliveryCount));
       ingestRedeliveries.inc({ reason: 'projects_unavailable' }, chunk.length);
       return;
     }
