@@ -91,6 +91,15 @@ function benchQueries(projectId: string, end: string): BenchQuery[] {
       SELECT date_trunc('hour', event_time) AS hour, channel, event, count(*) AS volume,
              avg((user_id IS NULL)::int) AS null_user_share, avg((anonymous_id IS NULL)::int) AS null_anonymous_share
       FROM ${t} WHERE project_id = ${p} AND ${last(1)} GROUP BY 1, 2, 3`),
+    {
+      // analytics.data_quality reads the rollups its triggers keep; the baseline scans the events of the same day
+      name: 'data_quality_view_24h_rollup_vs_scan',
+      partitioned: `SELECT * FROM analytics.data_quality WHERE project_id = ${p} AND hour >= date_trunc('hour', '${end}'::timestamptz - interval '1 day')`,
+      unpartitioned: `
+      SELECT date_trunc('hour', event_time) AS hour, channel, event, count(*) AS volume,
+             avg((user_id IS NULL)::int) AS null_user_share, avg((anonymous_id IS NULL)::int) AS null_anonymous_share
+      FROM braid.canonical_events WHERE project_id = ${p} AND ${last(1)} GROUP BY 1, 2, 3`,
+    },
     both('events_30d_by_channel', (t) => `SELECT channel, count(*) FROM ${t} WHERE project_id = ${p} AND ${last(30)} GROUP BY 1`),
   ];
 }

@@ -47,6 +47,8 @@ export async function applyRetention(pool: pg.Pool, now = new Date()): Promise<R
         try {
           await deleteCompanions(client, `SELECT project_id, event_id, source_stream, source_sequence FROM braid.${p.name}`);
           await client.query(`DELETE FROM braid.sessions s WHERE s.project_id = ANY($1::text[]) AND s.ended_at < $2`, [present.rows.map((r) => r.project_id), p.upper]);
+          // Through the parent, so the rollup triggers count the events out; then the empty partition goes.
+          await client.query(`DELETE FROM braid.canonical_events WHERE tableoid = 'braid.${p.name}'::regclass`);
           await client.query(`DROP TABLE braid.${p.name}`);
           await client.query('COMMIT');
           droppedPartitions.push(p.name);

@@ -17,3 +17,4 @@ export * from './event-ids';
 export * from './analyst-grants';
 export * from './staged-events';
 export * from './analytics-views';
+export * from './rollups';

@@ -219,8 +219,8 @@ describe('event name keys: names that differ only in case or separators', () => 
 });
 
 describe('violation kinds have one home', () => {
-  it('analytics.data_quality counts exactly the kinds of contracts/envelope.ts', () => {
-    const sql = readFileSync(join(__dirname, '..', '..', 'db', 'views', 'data_quality.sql'), 'utf8');
+  it('analytics.data_quality counts exactly the kinds of contracts/envelope.ts (its rollup trigger decides what is blocked)', () => {
+    const sql = readFileSync(join(__dirname, '..', '..', 'db', 'migrations', '0019_rollup_triggers.sql'), 'utf8');
     const list = /r\.reason IN \(([^)]*)\)/.exec(sql)?.[1] ?? '';
     expect(list.split(',').map((s) => s.trim().replace(/^'|'$/g, ''))).toEqual([...VIOLATION_KINDS]);
   });
