@@ -45,3 +45,50 @@ export async function createSandbox(pool: pg.Pool, replayId: string): Promise<st
     return schema;
   });
 }
+
+/** What a sandbox replay would change in production: rows compared by event id, with samples of the changed ones. */
+export interface SandboxDiff {
+  sandboxRows: number;
+  /** Sandbox rows production has too, with the same content. */
+  same: number;
+  /** Sandbox rows production has with different content: what promoting the rules would rewrite. */
+  changed: number;
+  /** Sandbox rows production does not have (e.g. previously rejected messages the new rules accept). */
+  onlyInSandbox: number;
+  samples: { eventId: string; columns: string[] }[];
+}
+
+/** The columns whose difference a product team would see in analytics.events. */
+const DIFF_COLUMNS = ['channel', 'type', 'event', 'name', 'user_id', 'anonymous_id', 'event_time', 'properties', 'traits', 'context', 'flags'] as const;
+
+/** Compares a sandbox replay's canonical events with production's, by event id. */
+export async function sandboxDiff(pool: pg.Pool, replayId: string, projectId: string, samples = 20): Promise<SandboxDiff> {
+  const schema = sandboxSchema(replayId);
+  const sandbox = writeTables(schema).canonicalEvents;
+  const production = writeTables(braid.schemaName).canonicalEvents;
+  const s = alias(sandbox, 's');
+  const p = alias(production, 'p');
+  const differs = DIFF_COLUMNS.map((c) => sql`CASE WHEN s.${sql.identifier(c)} IS DISTINCT FROM p.${sql.identifier(c)} THEN ${c} END`);
+  const res = await createDb(pool).execute<{ sandbox_rows: string; same: string; changed: string; only_in_sandbox: string; samples: SandboxDiff['samples'] | null }>(sql`
+    WITH d AS (
+      SELECT s.event_id, p.event_id IS NOT NULL AS in_production,
+             array_remove(ARRAY[${sql.join(differs, sql`, `)}]::text[], NULL) AS columns
+      FROM ${sandbox} AS ${s} LEFT JOIN ${production} AS ${p} ON p.project_id = s.project_id AND p.event_id = s.event_id
+      WHERE s.project_id = ${projectId}
+    )
+    SELECT count(*) AS sandbox_rows,
+           count(*) FILTER (WHERE in_production AND cardinality(columns) = 0) AS same,
+           count(*) FILTER (WHERE in_production AND cardinality(columns) > 0) AS changed,
+           count(*) FILTER (WHERE NOT in_production) AS only_in_sandbox,
+           (SELECT jsonb_agg(jsonb_build_object('eventId', x.event_id, 'columns', x.columns)) FROM (
+              SELECT event_id, columns FROM d WHERE in_production AND cardinality(columns) > 0 ORDER BY event_id LIMIT ${samples}) x) AS samples
+    FROM d`);
+  const r = res.rows[0];
+  return {
+    sandboxRows: Number(r?.sandbox_rows ?? 0),
+    same: Number(r?.same ?? 0),
+    changed: Number(r?.changed ?? 0),
+    onlyInSandbox: Number(r?.only_in_sandbox ?? 0),
+    samples: r?.samples ?? [],
+  };
+}

@@ -66,7 +66,7 @@ async function loadProjects() {
 
 // ---- pages ------------------------------------------------------------------
 
-const pages = { health: showHealth, rejections: showRejections, operations: showOperations };
+const pages = { health: showHealth, rejections: showRejections, quality: showQuality, consent: showConsent, operations: showOperations, identity: showIdentity };
 
 async function show() {
   const page = pages[location.hash.slice(1)] ? location.hash.slice(1) : 'health';
@@ -138,7 +138,160 @@ async function showHealth() {
       ],
     },
   });
+
+  const tail = await api('GET', `/api/projects/${encodeURIComponent(project)}/tail-events?minutes=15&limit=10`);
+  const lineage = (e) => `${e.workflowId ?? '?'} · rules v${e.rulesVersion ?? '?'} · ${(e.transforms ?? []).map((t) => t.step).join(' → ')}`;
+  const tailRows = (events, figure) =>
+    events.map((e) => {
+      const tr = document.createElement('tr');
+      tr.dataset.event = e.eventId;
+      tr.append(cell(`${e.event ?? ''} (${e.eventId})`), cell(e.channel), cell(figure(e)), cell(lineage(e)));
+      return tr;
+    });
+  $('#slowest-table tbody').replaceChildren(...tailRows(tail.slowest, (e) => `${e.latencyMs.toLocaleString('en-US')} ms`));
+  $('#latest-table tbody').replaceChildren(...tailRows(tail.latestArriving, (e) => duration(e.lateBySeconds)));
 }
+
+function cell(text) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  return td;
+}
+
+function duration(seconds) {
+  if (Math.abs(seconds) < 120) return `${seconds} s`;
+  if (Math.abs(seconds) < 7200) return `${Math.round(seconds / 60)} min`;
+  if (Math.abs(seconds) < 172800) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86400)} days`;
+}
+
+async function showQuality() {
+  const project = $('#project').value;
+  if (!project) return;
+  const { hours } = await api('GET', `/api/projects/${encodeURIComponent(project)}/quality?hours=24`);
+  const byHour = new Map();
+  for (const h of hours) {
+    const entry = byHour.get(h.hour) ?? { volume: 0, flagged: 0 };
+    entry.volume += h.volume;
+    if (h.flags.length > 0) entry.flagged += 1;
+    byHour.set(h.hour, entry);
+  }
+  const order = [...byHour.keys()].sort();
+  chart('quality-chart', {
+    type: 'bar',
+    data: {
+      labels: order.map((h) => minuteLabel(h)),
+      datasets: [
+        { label: 'written events', data: order.map((h) => byHour.get(h).volume), backgroundColor: '#2f6fdb' },
+        { label: 'flagged event-hours', data: order.map((h) => byHour.get(h).flagged), backgroundColor: '#b42318' },
+      ],
+    },
+  });
+  const flagged = hours.filter((h) => h.flags.length > 0);
+  $('#quality-table tbody').replaceChildren(
+    ...flagged.map((h) => {
+      const tr = document.createElement('tr');
+      tr.dataset.flags = h.flags.map((f) => f.kind).join(' ');
+      const why = document.createElement('td');
+      why.append(...h.flags.map((f) => Object.assign(document.createElement('div'), { textContent: f.why })));
+      tr.append(cell(new Date(h.hour).toLocaleString()), cell(h.channel), cell(h.event), cell(String(h.volume)), cell(h.expectedVolume === null ? '–' : String(h.expectedVolume)), why);
+      return tr;
+    }),
+  );
+  if (flagged.length === 0) $('#quality-table tbody').replaceChildren(Object.assign(document.createElement('tr'), { textContent: 'Nothing flagged in the last 24 hours.' }));
+}
+
+async function showConsent() {
+  const project = $('#project').value;
+  if (!project) return;
+  const [figures, erasures] = await Promise.all([
+    api('GET', `/api/projects/${encodeURIComponent(project)}/consent?days=30`),
+    api('GET', `/api/operations?kind=erasure&limit=50&projectId=${encodeURIComponent(project)}`),
+  ]);
+  document.querySelector('[data-figure="held"]').textContent = figures.held.toLocaleString('en-US');
+  document.querySelector('[data-figure="suppressed-30d"]').textContent = figures.suppressions.reduce((n, s) => n + s.count, 0).toLocaleString('en-US');
+  document.querySelector('[data-figure="erasures"]').textContent = String(erasures.operations.length);
+  const days = [...new Set(figures.suppressions.map((s) => s.day))].sort();
+  const reasons = [...new Set(figures.suppressions.map((s) => `${s.category}: ${s.reason}`))];
+  const colors = ['#b42318', '#8a5a00', '#2f6fdb', '#12a150', '#6b3fa0'];
+  chart('consent-chart', {
+    type: 'bar',
+    data: {
+      labels: days,
+      datasets: reasons.map((r, i) => ({
+        label: r,
+        data: days.map((d) => figures.suppressions.filter((s) => s.day === d && `${s.category}: ${s.reason}` === r).reduce((n, s) => n + s.count, 0)),
+        backgroundColor: colors[i % colors.length],
+      })),
+    },
+    options: { scales: { x: { stacked: true }, y: { stacked: true } } },
+  });
+  $('#erasures-table tbody').replaceChildren(
+    ...erasures.operations.map((op) => {
+      const tr = document.createElement('tr');
+      const counts = Object.entries(op.counts ?? {}).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ');
+      tr.append(cell(op.id), cell(op.status), cell(op.params?.mode ?? ''), cell(op.requestedBy ?? ''), cell(op.createdAt ? new Date(op.createdAt).toLocaleString() : ''), cell(counts));
+      return tr;
+    }),
+  );
+}
+
+async function showIdentity() {
+  const fromUrl = new URLSearchParams(location.search).get('person');
+  if (fromUrl && !$('#person-id').value) $('#person-id').value = fromUrl;
+  const personId = $('#person-id').value.trim();
+  const project = $('#project').value;
+  if (!personId || !project) return;
+  const base = `/api/persons/${encodeURIComponent(project)}/${encodeURIComponent(personId)}`;
+  const [journey, merges] = await Promise.all([api('GET', `${base}/journey?limit=1000`), api('GET', `${base}/merges`)]);
+  const channels = [...new Set(journey.events.map((e) => e.channel))];
+  chart('journey-chart', {
+    type: 'scatter',
+    data: {
+      datasets: channels.map((c, i) => ({
+        label: c,
+        data: journey.events.filter((e) => e.channel === c).map((e) => ({ x: new Date(e.event_time).getTime(), y: i, event: e.event ?? e.type })),
+        backgroundColor: ['#2f6fdb', '#12a150', '#e0a100', '#b42318'][i % 4],
+      })),
+    },
+    options: {
+      scales: {
+        x: { ticks: { callback: (v) => new Date(v).toLocaleString() } },
+        y: { ticks: { stepSize: 1, callback: (v) => channels[v] ?? '' }, min: -0.5, max: channels.length - 0.5 },
+      },
+      plugins: { tooltip: { callbacks: { label: (ctx) => `${ctx.raw.event} · ${new Date(ctx.raw.x).toLocaleString()}` } } },
+    },
+  });
+  $('#merges-table tbody').replaceChildren(
+    ...merges.merges.map((m) => {
+      const tr = document.createElement('tr');
+      tr.dataset.merge = m.mergeId;
+      const state = m.status === 'undone' ? `undone by ${m.undoneBy ?? '?'}` : m.status === 'refused' ? `refused: ${m.reason ?? ''}` : m.status;
+      const actions = document.createElement('td');
+      if (m.status === 'active' && document.body.dataset.role !== 'analyst') {
+        const undo = document.createElement('button');
+        undo.type = 'button';
+        undo.textContent = 'Undo';
+        undo.dataset.action = 'undo';
+        undo.addEventListener('click', () =>
+          api('POST', `/api/persons/${encodeURIComponent(project)}/unmerge`, { mergeId: m.mergeId })
+            .then(showIdentity)
+            .catch((e) => showError('#page-error', e)),
+        );
+        actions.append(undo);
+      }
+      const stateCell = cell(state);
+      stateCell.dataset.status = m.status;
+      tr.append(cell(`${m.a.kind}:${m.a.id} + ${m.b.kind}:${m.b.id}`), cell(m.rule), cell(new Date(m.createdAt).toLocaleString()), stateCell, actions);
+      return tr;
+    }),
+  );
+}
+
+$('#person-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  showIdentity().catch((e) => showError('#page-error', e));
+});
 
 async function showRejections() {
   const project = $('#project').value;
@@ -190,11 +343,6 @@ async function showOperations() {
   const rows = operations.map((op) => {
     const tr = document.createElement('tr');
     tr.dataset.operation = op.id;
-    const cell = (text) => {
-      const td = document.createElement('td');
-      td.textContent = text;
-      return td;
-    };
     const progress = document.createElement('progress');
     if (op.total) {
       progress.max = op.total;
@@ -215,6 +363,14 @@ async function showOperations() {
         actions.append(b);
       }
     }
+    if (op.sandboxSchema && op.status === 'completed') {
+      const diff = document.createElement('button');
+      diff.type = 'button';
+      diff.textContent = 'diff against production';
+      diff.dataset.action = 'diff';
+      diff.addEventListener('click', () => showDiff(op.id).catch((e) => showError('#page-error', e)));
+      actions.append(diff);
+    }
     const counts = Object.entries(op.counts ?? {}).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ');
     const status = cell(op.status);
     status.dataset.status = op.status;
@@ -222,6 +378,21 @@ async function showOperations() {
     return tr;
   });
   $('#operations-table tbody').replaceChildren(...rows);
+}
+
+async function showDiff(id) {
+  const d = await api('GET', `/api/replays/${id}/diff`);
+  const box = $('#diff');
+  box.hidden = false;
+  box.dataset.replay = id;
+  const h = document.createElement('h3');
+  h.textContent = `Sandbox ${id} against production`;
+  const summary = document.createElement('p');
+  summary.dataset.diff = 'summary';
+  summary.textContent = `${d.sandboxRows} rows: ${d.same} the same, ${d.changed} changed, ${d.onlyInSandbox} only in the sandbox (e.g. rejected messages the new rules accept).`;
+  const list = document.createElement('pre');
+  list.textContent = d.samples.map((s) => `${s.eventId}: ${s.columns.join(', ')}`).join('\n') || 'No changed rows.';
+  box.replaceChildren(h, summary, list);
 }
 
 $('#sandbox-form').addEventListener('submit', async (event) => {

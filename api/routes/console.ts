@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { recentHealth, rejectionsByReason } from '../../db/console-figures';
+import { consentFigures, qualityHours, recentHealth, rejectionsByReason, tailEvents } from '../../db/console-figures';
+import { getOperation } from '../../db/operations';
+import { sandboxDiff } from '../../db/sandbox';
+import { qualityFlags } from '../../rules/quality-flags';
 import { getProject } from '../../db/projects';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -75,6 +78,72 @@ export function consoleRoutes(app: ApiApp, deps: ApiDeps): void {
     handler: async ({ params }) => {
       await requireProject(deps, params.p as string);
       return { projectId: params.p, reasons: await rejectionsByReason(deps.pool, params.p as string) };
+    },
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/api/projects/:p/tail-events',
+    config: { roles: ANYONE },
+    schema: {
+      summary: 'The slowest and the latest-arriving events received in the last minutes, with the lineage of their first write',
+      params: pathParams('p'),
+      querystring: z.object({ minutes: z.coerce.number().int().min(1).max(24 * 60).default(15), limit: z.coerce.number().int().min(1).max(100).default(10) }),
+      response: responses({ 200: 'tail events', 404: 'unknown project' }),
+    },
+    handler: async ({ params, query }) => {
+      await requireProject(deps, params.p as string);
+      return { projectId: params.p, minutes: query.minutes, ...(await tailEvents(deps.pool, params.p as string, query.minutes, query.limit)) };
+    },
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/api/projects/:p/quality',
+    config: { roles: ANYONE },
+    schema: {
+      summary: "A project's data quality per hour, channel and event (analytics.data_quality), each flagged hour with why",
+      params: pathParams('p'),
+      querystring: z.object({ hours: z.coerce.number().int().min(1).max(24 * 31).default(24), flaggedOnly: z.enum(['true', 'false']).default('false') }),
+      response: responses({ 200: 'hours', 404: 'unknown project' }),
+    },
+    handler: async ({ params, query }) => {
+      await requireProject(deps, params.p as string);
+      const hours = (await qualityHours(deps.pool, params.p as string, query.hours)).map((h) => ({ ...h, flags: qualityFlags(h) }));
+      return { projectId: params.p, hours: query.flaggedOnly === 'true' ? hours.filter((h) => h.flags.length > 0) : hours };
+    },
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/api/projects/:p/consent',
+    config: { roles: ANYONE },
+    schema: {
+      summary: 'Events held for consent now, and suppressions per day, category and reason (counts only)',
+      params: pathParams('p'),
+      querystring: z.object({ days: z.coerce.number().int().min(1).max(366).default(30) }),
+      response: responses({ 200: 'consent figures', 404: 'unknown project' }),
+    },
+    handler: async ({ params, query }) => {
+      await requireProject(deps, params.p as string);
+      return { projectId: params.p, ...(await consentFigures(deps.pool, params.p as string, query.days)) };
+    },
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/api/replays/:id/diff',
+    config: { roles: ANYONE },
+    schema: {
+      summary: "A sandbox replay's rows against production's, by event id: same, changed (with the columns that differ), only in the sandbox",
+      params: pathParams('id'),
+      response: responses({ 200: 'the diff', 404: 'no such replay', 409: 'not a sandbox replay' }),
+    },
+    handler: async ({ params }) => {
+      const op = await getOperation(deps.pool, params.id as string, 'replay');
+      if (!op) throw new ApiError(404, 'not_found', `no replay ${params.id}`);
+      if (op.params.target !== 'sandbox') throw new ApiError(409, 'not_a_sandbox', `replay ${op.id} wrote production: there is nothing to compare`);
+      return { id: op.id, status: op.status, ...(await sandboxDiff(deps.pool, op.id, op.projectId)) };
     },
   });
 }

@@ -4,7 +4,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawSubject } from '../../contracts/wire';
 import { createToken } from '../../db/api-tokens';
-import { track } from '../support/events';
+import { identify, track } from '../support/events';
+import { finished, waitForOperation } from '../support/operations';
 import { startStack, uniqueId, type Stack } from '../support/stack';
 
 /** Debian's chromium (`.ci/run` installs it when missing), or the one BRAID_CHROMIUM names. */
@@ -26,13 +27,18 @@ describe('operator console', () => {
 
   beforeAll(async () => {
     expect(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium (or set BRAID_CHROMIUM)`).toBe(true);
-    stack = await startStack({ projects: [{ projectId, name: 'console test' }], api: true, operationChunk: 20 });
+    // snake_case naming: every 'Console Viewed' is written with a naming_violation flag, which data quality shows.
+    stack = await startStack({ projects: [{ projectId, name: 'console test', namingConvention: 'snake_case' }], api: true, operationChunk: 20 });
     const subject = rawSubject(projectId, 'web');
     await Promise.all(Array.from({ length: N }, (_, i) => stack.publish(subject, track({ anonymousId: `device-${i % 30}`, event: 'Console Viewed', properties: { i } }))));
     // Two that braid rejects, with their reasons.
     await stack.publish(subject, { type: 'track', event: 'No Id' }, { msgId: uniqueId('bad') });
     await stack.publish(subject, 'not json at all', { msgId: uniqueId('bad') });
-    await stack.drained(projectId, N + 2, 120_000);
+    // One identity link (a merge the identity page can undo), and three events whose consent says no.
+    await stack.publish(subject, identify({ userId: 'console-user', anonymousId: 'device-0' }));
+    const denied = { consent: { categoryPreferences: { Analytics: false } } };
+    for (let i = 0; i < 3; i++) await stack.publish(subject, track({ anonymousId: 'private-device', event: 'Private Viewed', context: denied }));
+    await stack.drained(projectId, N + 6, 120_000);
 
     mkdirSync(SHOTS, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
@@ -65,13 +71,41 @@ describe('operator console', () => {
        FROM analytics.ingestion_health WHERE project_id = $1 AND minute >= date_trunc('minute', now()) - interval '60 minutes'`,
       [projectId],
     );
-    expect(db.rows[0]).toEqual({ received: N + 2, written: N, rejected: 2 });
+    expect(db.rows[0]).toEqual({ received: N + 6, written: N + 1, rejected: 2 });
     const figure = (name: string) => page.textContent(`[data-figure="${name}"]`).then((t) => Number((t ?? '').replace(/,/g, '')));
     await expect.poll(() => figure('received')).toBe(db.rows[0].received);
     expect(await figure('written')).toBe(db.rows[0].written);
     expect(await figure('rejected')).toBe(db.rows[0].rejected);
     await page.waitForSelector('#rate-chart');
+    // Tail events: the slowest first, its latency as the lineage has it.
+    await page.waitForSelector('#slowest-table tbody tr');
+    const slowest = await stack.pool.query(
+      `SELECT round(extract(epoch FROM l.written_at - l.received_at) * 1000)::int AS ms FROM braid.lineage l
+       WHERE l.project_id = $1 AND l.replay_id IS NULL ORDER BY l.written_at - l.received_at DESC LIMIT 1`,
+      [projectId],
+    );
+    expect(await page.textContent('#slowest-table tbody tr:first-child td:nth-child(3)')).toBe(`${slowest.rows[0].ms.toLocaleString('en-US')} ms`);
+    expect(await page.$$('#slowest-table tbody tr')).toHaveLength(10);
     await page.screenshot({ path: join(SHOTS, 'health.png'), fullPage: true });
+  });
+
+  it('flags data-quality hours and says why', async () => {
+    await page.click('nav a[data-page="quality"]');
+    await page.waitForSelector('#quality-table tbody tr[data-flags]');
+    const db = await stack.pool.query(`SELECT count(*)::int AS n FROM analytics.data_quality WHERE project_id = $1 AND naming_violations > 0`, [projectId]);
+    expect(db.rows[0].n).toBeGreaterThan(0);
+    expect(await page.$$('#quality-table tbody tr[data-flags~="naming"]')).toHaveLength(db.rows[0].n);
+    expect(await page.textContent('#quality-table tbody tr[data-flags~="naming"]')).toContain("named against the project's naming convention");
+    await page.screenshot({ path: join(SHOTS, 'quality.png'), fullPage: true });
+  });
+
+  it('shows consent: held now and suppressed, equal to the database', async () => {
+    await page.click('nav a[data-page="consent"]');
+    const db = await stack.pool.query(`SELECT COALESCE(sum(count), 0)::int AS n FROM analytics.consent_suppressions WHERE project_id = $1`, [projectId]);
+    expect(db.rows[0].n).toBe(3);
+    await expect.poll(() => page.textContent('[data-figure="suppressed-30d"]')).toBe('3');
+    expect(await page.textContent('[data-figure="held"]')).toBe('0');
+    await page.screenshot({ path: join(SHOTS, 'consent.png'), fullPage: true });
   });
 
   it('lists rejections by reason with their counts and samples', async () => {
@@ -111,6 +145,37 @@ describe('operator console', () => {
     await page.waitForSelector(`${row} [data-status="cancelled"]`, { timeout: 60_000 });
   });
 
+  it('shows a finished sandbox replay’s diff against production', async () => {
+    const started = await stack.api!.call('POST', '/api/replays', {
+      projectId,
+      from: new Date(Date.now() - 3600_000).toISOString(),
+      to: new Date(Date.now() + 1000).toISOString(),
+      target: 'sandbox',
+      events: ['Private Viewed', 'No Id'],
+    });
+    const op = await waitForOperation(stack, `/api/replays/${started.body.id}`, finished);
+    expect(op.status).toBe('completed');
+    const sandboxRows = await stack.pool.query(`SELECT count(*)::int AS n FROM ${op.sandboxSchema}.canonical_events WHERE project_id = $1`, [projectId]);
+    await page.click('#refresh');
+    await page.click(`tr[data-operation="${op.id}"] button[data-action="diff"]`);
+    await page.waitForSelector('#diff [data-diff="summary"]');
+    expect(await page.textContent('#diff [data-diff="summary"]')).toMatch(new RegExp(`^${sandboxRows.rows[0].n} rows: `));
+    await page.screenshot({ path: join(SHOTS, 'sandbox-diff.png'), fullPage: true });
+  });
+
+  it('shows a person’s journey and merges, and undoes a merge', async () => {
+    const person = await stack.pool.query(`SELECT person_id FROM analytics.identities WHERE project_id = $1 AND kind = 'user' AND id = 'console-user'`, [projectId]);
+    const personId = person.rows[0].person_id as string;
+    await page.goto(`${stack.api!.url}/?project=${projectId}&person=${personId}#identity`);
+    await page.waitForSelector('#merges-table tbody tr [data-status="active"]');
+    await page.waitForSelector('#journey-chart');
+    await page.screenshot({ path: join(SHOTS, 'identity.png'), fullPage: true });
+    await page.click('#merges-table button[data-action="undo"]');
+    await page.waitForSelector('#merges-table tbody tr [data-status="undone"]');
+    const links = await stack.pool.query(`SELECT status FROM braid.identity_links WHERE project_id = $1`, [projectId]);
+    expect(links.rows.map((r) => r.status)).toContain('undone');
+  });
+
   it('shows an analyst the figures but no operator buttons', async () => {
     const { token } = await createToken(stack.pool, { name: `analyst ${projectId}`, role: 'analyst' });
     const analyst = await browser.newPage();
@@ -120,7 +185,9 @@ describe('operator console', () => {
     await analyst.click('#signin-form button');
     await analyst.waitForSelector('#operations-table tbody tr');
     expect(await analyst.isHidden('#sandbox-form')).toBe(true);
-    expect(await analyst.$$('button[data-action]')).toHaveLength(0);
+    // Reading (a sandbox diff) is theirs; pause, resume, cancel and undo are not.
+    expect(await analyst.$$('button[data-action="pause"], button[data-action="resume"], button[data-action="cancel"], button[data-action="undo"]')).toHaveLength(0);
+    expect(await analyst.$$('button[data-action="diff"]')).not.toHaveLength(0);
     await analyst.close();
   });
 
