@@ -30,6 +30,9 @@ export async function runAnalyticsBench(): Promise<void> {
       await load(pool, projectId, events, persons);
     }
     await ensureIdentities(pool, projectId, persons);
+    // The worker folds the rollup deltas every few seconds; the bench has no worker, so it folds once here.
+    await pool.query('SELECT braid.compact_rollups()');
+    await pool.query('ANALYZE braid.quality_counts');
     const to = await pool.query<{ t: Date }>(`SELECT max(event_time) AS t FROM braid.canonical_events WHERE project_id = $1`, [projectId]);
     const end = to.rows[0]!.t.toISOString();
     const queries = benchQueries(projectId, end);
