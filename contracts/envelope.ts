@@ -9,6 +9,9 @@ export const EVENT_TYPES = ['track', 'identify', 'alias', 'page', 'screen', 'gro
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export const MAX_EVENT_BYTES = 32 * 1024;
+
+/** How deep an event's JSON may nest (objects and arrays); deeper is `too_deeply_nested`. */
+export const MAX_JSON_DEPTH = 64;
 export const MAX_MESSAGE_ID_LENGTH = 100;
 export const MAX_ID_LENGTH = 512;
 export const MAX_EVENT_NAME_LENGTH = 200;
@@ -144,6 +147,7 @@ export const REJECTION_REASONS = [
   'invalid_sent_at',
   'delivery_attempts_exhausted',
   'unwritable_event',
+  'too_deeply_nested',
   // Tracking-plan violations of a project whose policy for them is `block` (rules/tracking-plan.ts).
   ...VIOLATION_KINDS,
 ] as const;

@@ -1,4 +1,5 @@
-import { describeIssues, envelopeSchema, EVENT_TYPES, MAX_EVENT_BYTES, type EventType, type RejectionReason, type Violation } from '../contracts/envelope';
+import { describeIssues, envelopeSchema, EVENT_TYPES, MAX_EVENT_BYTES, MAX_JSON_DEPTH, type EventType, type RejectionReason, type Violation } from '../contracts/envelope';
+import { nestsDeeperThan } from './json-depth';
 
 /**
  * The HTTP collector's rules for one request (contract section 3), pure: from
@@ -119,6 +120,10 @@ function prepareEvent(route: CollectorRoute, item: unknown, index: number, batch
     event.timestamp = event.originalTimestamp;
   }
   const messageId = typeof event.messageId === 'string' ? event.messageId : null;
+  if (nestsDeeperThan(event, MAX_JSON_DEPTH)) {
+    const message = `objects and arrays nest at most ${MAX_JSON_DEPTH} levels deep`;
+    return { index, messageId, reason: 'too_deeply_nested', message, violations: [{ path: '(root)', rule: 'too_deeply_nested', message }] };
+  }
   const data = Buffer.from(JSON.stringify(event));
   if (data.length > MAX_EVENT_BYTES) {
     return {

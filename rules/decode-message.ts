@@ -1,6 +1,7 @@
 import {
   CHANNEL_PATTERN,
   MAX_EVENT_BYTES,
+  MAX_JSON_DEPTH,
   PROJECT_ID_PATTERN,
   describeIssues,
   envelopeSchema,
@@ -11,6 +12,7 @@ import { computeEventTime } from './event-time';
 import type { NamingConvention } from '../contracts/naming';
 import { checkEventName } from './naming';
 import type { EventSource, PreparedEvent } from './prepared-event';
+import { nestsDeeperThan } from './json-depth';
 import { sanitizeJson } from './sanitize';
 import { EMPTY_REGISTRY, type RegistrySnapshot } from './schema-snapshot';
 import { toIso } from '../contracts/timestamps';
@@ -102,11 +104,14 @@ export function decodeMessage(
   } catch (error) {
     jsonError = (error as Error).message;
   }
-  const messageId = extractMessageId(parsed);
+  // Nesting beyond MAX_JSON_DEPTH is refused before any recursive step (sanitizing, validation) sees it.
+  const tooDeep = jsonError === null && nestsDeeperThan(parsed, MAX_JSON_DEPTH);
+  const messageId = tooDeep ? null : extractMessageId(parsed);
   const excerpt = sanitizeJson(text.slice(0, PAYLOAD_EXCERPT_CHARS)).value;
+  const deepRejection = () => reject('too_deeply_nested', { message: `objects and arrays nest at most ${MAX_JSON_DEPTH} levels deep`, limit: MAX_JSON_DEPTH }, excerpt);
 
   if (!route) {
-    return reject('invalid_subject', { message: 'subject must be braid.raw.<projectId>.<channel>', subject: message.subject }, jsonError ? excerpt : sanitizeJson(parsed).value, messageId);
+    return reject('invalid_subject', { message: 'subject must be braid.raw.<projectId>.<channel>', subject: message.subject }, jsonError || tooDeep ? excerpt : sanitizeJson(parsed).value, messageId);
   }
   if (message.data.byteLength > MAX_EVENT_BYTES) {
     return reject('payload_too_large', { message: `an event is at most ${MAX_EVENT_BYTES} bytes`, bytes: message.data.byteLength, limit: MAX_EVENT_BYTES }, excerpt, messageId);
@@ -114,6 +119,7 @@ export function decodeMessage(
   if (jsonError !== null) {
     return reject('invalid_json', { message: `the payload is not JSON: ${jsonError}` }, excerpt);
   }
+  if (tooDeep) return deepRejection();
   const payload = sanitizeJson(parsed);
   const project = lookupProject(route.projectId);
   if (!project) {
