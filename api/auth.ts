@@ -54,7 +54,8 @@ export function checkRoles(scope: FastifyInstance, pool: pg.Pool): void {
     const roles = request.routeOptions.config.roles ?? [];
     if (roles === 'public') return;
     const identity = await authenticate(pool, request);
-    requireRole(identity, roles);
+    // Known before the role check, so the audit names who was refused.
     request.identity = identity;
+    requireRole(identity, roles);
   });
 }

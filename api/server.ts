@@ -6,7 +6,9 @@ import type { ApiDeps } from './deps';
 import { errorBody, handleError } from './errors';
 import { registerOpenApi } from './openapi';
 import { requestTelemetry } from './request-telemetry';
+import { auditOperatorActions } from './audit';
 import { consentRoutes } from './routes/consent';
+import { auditRoutes } from './routes/audit';
 import { consoleRoutes } from './routes/console';
 import { deviceRoutes } from './routes/devices';
 import { healthRoutes } from './routes/health';
@@ -33,6 +35,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     reply.status(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
   requestTelemetry(app);
+  auditOperatorActions(app, deps.pool, deps.log);
   registerOpenApi(app);
   app.register(async (api) => {
     checkRoles(api, deps.pool);
@@ -46,6 +49,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     consentRoutes(api, deps);
     deviceRoutes(api, deps);
     consoleRoutes(api, deps);
+    auditRoutes(api, deps);
   });
   collectorRoutes(app, deps);
   return app;

@@ -18,3 +18,4 @@ export * from './analyst-grants';
 export * from './staged-events';
 export * from './analytics-views';
 export * from './rollups';
+export * from './audit-log';
