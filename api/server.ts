@@ -9,6 +9,7 @@ import { requestTelemetry } from './request-telemetry';
 import { auditOperatorActions } from './audit';
 import { consentRoutes } from './routes/consent';
 import { auditRoutes } from './routes/audit';
+import { writeKeyRoutes } from './routes/write-keys';
 import { consoleRoutes } from './routes/console';
 import { deviceRoutes } from './routes/devices';
 import { healthRoutes } from './routes/health';
@@ -50,6 +51,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     deviceRoutes(api, deps);
     consoleRoutes(api, deps);
     auditRoutes(api, deps);
+    writeKeyRoutes(api, deps);
   });
   collectorRoutes(app, deps);
   return app;

@@ -17,6 +17,9 @@ export const RECEIVED_AT_HEADER = 'Braid-Received-At';
 /** W3C trace context (contract §6): publishers and the collector set it on NATS messages; braid continues the trace. */
 export const TRACEPARENT_HEADER = 'traceparent';
 
+/** Core NATS subject (not in BRAID_RAW) on which the API announces a revoked write key's id, so every collector forgets it at once. */
+export const WRITE_KEY_REVOKED_SUBJECT = 'braid.control.write-keys.revoked';
+
 /** Signals of the host (and session) workflows, by name: ingest and the API send them, workflows define them. */
 export const SIGNALS = {
   /** Ingest staged events of a host's devices (the notice carries no payload). */

@@ -82,8 +82,12 @@ const collectorEnvSchema = z.object({
   BRAID_COLLECTOR_RETRY_AFTER: duration.prefault('5s'),
   /** How long one request waits for JetStream to ack its events before answering 503. */
   BRAID_COLLECTOR_PUBLISH_TIMEOUT: duration.prefault('5s'),
-  /** How long a resolved write key is reused; a revoked key stops working within this time. */
+  /** How long a resolved write key is reused (a revocation through the API reaches every collector at once over NATS). */
   BRAID_COLLECTOR_KEY_CACHE: duration.prefault('10s'),
+  /** Events per second one write key may send to one collector process; 0 turns the limit off. */
+  BRAID_COLLECTOR_KEY_RATE: z.coerce.number().min(0).default(0),
+  /** Events a write key may send at once above its rate (the bucket size); defaults to 10 seconds' worth. */
+  BRAID_COLLECTOR_KEY_BURST: z.coerce.number().int().positive().optional(),
   /** Origins browsers may send from: `*` or a comma-separated list of origins. */
   BRAID_COLLECTOR_CORS_ORIGINS: z
     .string()
@@ -100,6 +104,8 @@ export interface CollectorConfig {
   retryAfterMs: number;
   publishTimeoutMs: number;
   keyCacheMs: number;
+  /** Per-key limit: events per second and burst; null when off. */
+  keyRate: { perSecond: number; burst: number } | null;
   /** `*` for any origin, else the allowed origins. */
   corsOrigins: '*' | string[];
 }
@@ -125,6 +131,7 @@ export function loadCollectorConfig(env: NodeJS.ProcessEnv = process.env): Colle
     retryAfterMs: c.BRAID_COLLECTOR_RETRY_AFTER,
     publishTimeoutMs: c.BRAID_COLLECTOR_PUBLISH_TIMEOUT,
     keyCacheMs: c.BRAID_COLLECTOR_KEY_CACHE,
+    keyRate: c.BRAID_COLLECTOR_KEY_RATE > 0 ? { perSecond: c.BRAID_COLLECTOR_KEY_RATE, burst: c.BRAID_COLLECTOR_KEY_BURST ?? Math.max(1, Math.ceil(c.BRAID_COLLECTOR_KEY_RATE * 10)) } : null,
     corsOrigins: c.BRAID_COLLECTOR_CORS_ORIGINS.includes('*') ? '*' : c.BRAID_COLLECTOR_CORS_ORIGINS,
   };
 }

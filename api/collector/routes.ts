@@ -3,7 +3,7 @@ import compress from '@fastify/compress';
 import cors from '@fastify/cors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resolveWriteKey } from '../../db/write-keys';
-import { rawSubject } from '../../contracts/wire';
+import { WRITE_KEY_REVOKED_SUBJECT, rawSubject } from '../../contracts/wire';
 import {
   COLLECTOR_ROUTES,
   normalizeContentEncoding,
@@ -23,6 +23,7 @@ import { BacklogMonitor } from './backlog';
 import { JetStreamPublisher } from './publisher';
 import { requestTraceparent } from '../request-telemetry';
 import { WriteKeyCache, WriteKeyUnavailable, type CollectorSource } from './write-keys';
+import { TokenBuckets } from '../../rules/token-bucket';
 
 /**
  * The HTTP collector: Segment's HTTP Tracking API in front of BRAID_RAW, for
@@ -47,10 +48,22 @@ export function collectorRoutes(app: FastifyInstance, deps: ApiDeps, config: Col
   const backlog = new BacklogMonitor(deps.nc, config.lagConsumers, config.lagCacheMs);
   const publisher = new JetStreamPublisher(deps.nc, config.publishTimeoutMs);
   const retryAfter = String(Math.max(1, Math.ceil(config.retryAfterMs / 1000)));
+  const rateLimits = config.keyRate ? new TokenBuckets(config.keyRate.perSecond, config.keyRate.burst) : null;
+  // A key revoked through the API (on any replica) stops working here at once, not when its cache entry expires.
+  const revocations = deps.nc.subscribe(WRITE_KEY_REVOKED_SUBJECT, {
+    callback: (error, msg) => {
+      if (error) return;
+      const keyId = (msg.json() as { keyId?: unknown }).keyId;
+      if (typeof keyId === 'string') keys.forget(keyId);
+    },
+  });
 
   app.register(
     async (scope) => {
-      scope.addHook('onClose', async () => publisher.close());
+      scope.addHook('onClose', async () => {
+        publisher.close();
+        revocations.unsubscribe();
+      });
       await scope.register(cors, {
         origin: config.corsOrigins,
         methods: ['POST'],
@@ -144,6 +157,17 @@ export function collectorRoutes(app: FastifyInstance, deps: ApiDeps, config: Col
     const source = request.collectorSource as CollectorSource;
     const prepared = prepareEvents(route, request.body, randomUUID);
     if (prepared.kind === 'invalid') throw new ApiError(400, prepared.code, prepared.message);
+    if (rateLimits && prepared.ready.length > 0) {
+      const taken = rateLimits.take(source.keyId ?? `${source.projectId}/${source.channel}`, prepared.ready.length, Date.now());
+      if (!taken.ok) {
+        reply.header('Retry-After', String(taken.retryAfterSeconds));
+        throw new ApiError(429, 'rate_limited', `this write key may send ${config.keyRate?.perSecond} events per second (bursts of ${config.keyRate?.burst}); retry after ${taken.retryAfterSeconds} s`, {
+          limitPerSecond: config.keyRate?.perSecond,
+          burst: config.keyRate?.burst,
+          events: prepared.ready.length,
+        });
+      }
+    }
 
     let answer: CollectorAnswer;
     if (prepared.ready.length > 0 && !publisher.available) {

@@ -5,6 +5,10 @@ import type { Logger } from '../../runtime/logger';
 export interface CollectorSource {
   projectId: string;
   channel: string;
+  /** The key's id, for revocations pushed by id. */
+  keyId?: string;
+  /** When the key stops working (a rotation's overlap window); null or absent: until revoked. */
+  validUntilMs?: number | null;
 }
 
 /** Asks the database for a write key; null when it is unknown or revoked. */
@@ -60,12 +64,24 @@ export class WriteKeyCache {
     });
   }
 
-  /** The key's source; null when it is unknown or revoked; throws WriteKeyUnavailable. */
-  async resolve(key: string): Promise<CollectorSource | null> {
+  /** The key's source; null when it is unknown, revoked or past its rotation window; throws WriteKeyUnavailable. */
+  async resolve(key: string, nowMs = Date.now()): Promise<CollectorSource | null> {
     const source = await this.cache.fetch(key);
-    if (source !== undefined) return source;
+    if (source !== undefined && (source.validUntilMs === null || source.validUntilMs === undefined || source.validUntilMs > nowMs)) return source;
     // A key found unknown must not come back as a stale value when Postgres is down later.
     this.cache.delete(key);
     return null;
+  }
+
+  /** Forgets a revoked key at once (the API announces revocations on NATS); returns whether it was cached. */
+  forget(keyId: string): boolean {
+    let found = false;
+    for (const [key, source] of this.cache.entries()) {
+      if (source.keyId === keyId) {
+        this.cache.delete(key);
+        found = true;
+      }
+    }
+    return found;
   }
 }
