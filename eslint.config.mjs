@@ -15,7 +15,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 const FLOW = ['contracts', 'rules', 'db', 'ingest', 'workflows', 'activities', 'workers', 'api', 'cli'];
 const folderPatterns = (folder) => [`../${folder}`, `../${folder}/*`, `../../${folder}`, `../../${folder}/*`, `../../${folder}/**`, `../${folder}/**`];
 /** runtime/ modules that wire processes together (start services, supervise children): commands only. */
-const RUNTIME_WIRING = ['platform', 'supervisor', 'restart-policy', 'services/*'].flatMap((m) => [`../runtime/${m}`, `../../runtime/${m}`]);
+const RUNTIME_WIRING = ['platform', 'supervisor', 'restart-policy', 'service-keeper', 'dependency-watch', 'services/*'].flatMap((m) => [`../runtime/${m}`, `../../runtime/${m}`]);
 const NO_IO = ['pg', 'pg/*', 'nats', 'nats/*', 'drizzle-orm', 'drizzle-orm/*', '@temporalio/*', 'fastify', 'fastify/*'];
 
 /** What a folder may not import: every folder after it in the flow, the process wiring, bench and the SDK. */

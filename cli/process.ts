@@ -32,8 +32,13 @@ export async function serveProcessMetrics(config: Config, log: Logger, extra?: E
   return server.close;
 }
 
+/** How long a shutdown may take before the process exits anyway (124). */
+export const SHUTDOWN_GRACE_MS = 15_000;
+
 /**
- * Runs `cleanup` once on SIGINT/SIGTERM, then exits; a second signal exits at once.
+ * Runs `cleanup` once on SIGINT/SIGTERM, then exits: 0 when every step
+ * stopped cleanly, 1 when one failed, 124 when it took longer than
+ * SHUTDOWN_GRACE_MS; a second signal exits at once (130).
  * Under `braid up` the process also stops when its supervisor is gone (the IPC channel closes).
  */
 export function onShutdown(cleanup: () => Promise<void>): void {
@@ -41,6 +46,11 @@ export function onShutdown(cleanup: () => Promise<void>): void {
   const shutdown = (reason: string) => {
     stopping = true;
     console.error(`braid: ${reason}, shutting down…`);
+    // Bounded, as an orchestrator's stop expects: past the grace period the process goes anyway, saying so (exit 124).
+    setTimeout(() => {
+      console.error(`braid: not stopped after ${SHUTDOWN_GRACE_MS / 1000} s; exiting without finishing the shutdown`);
+      process.exit(124);
+    }, SHUTDOWN_GRACE_MS).unref();
     cleanup()
       .then(() => activeTracing()?.shutdown())
       .then(() => process.exit(0))
@@ -63,13 +73,16 @@ export function onShutdown(cleanup: () => Promise<void>): void {
   else if (process.send) supervisorGone();
 }
 
-/** Runs every stop step in order; a failing step is logged and the next ones still run. */
+/** Runs every stop step in order; a failing step is logged and the next ones still run; then it fails if any did. */
 export async function stopInOrder(log: Logger, steps: (() => Promise<unknown>)[]): Promise<void> {
+  let failed = 0;
   for (const step of steps) {
     try {
       await step();
     } catch (error) {
+      failed += 1;
       log.warn({ err: error }, 'a shutdown step failed; going on with the rest');
     }
   }
+  if (failed > 0) throw new Error(`${failed} shutdown step${failed === 1 ? '' : 's'} failed (see the log)`);
 }

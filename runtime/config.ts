@@ -27,6 +27,10 @@ const envSchema = z.object({
   /** Cache for the Temporal CLI binary, shared by every clone on the machine. */
   BRAID_CACHE_DIR: z.string().optional(),
   BRAID_TEMPORAL_BIN: z.string().optional(),
+  /** Port of the dev server `braid up` (or `--dev-server`) starts when TEMPORAL_ADDRESS is unset. */
+  BRAID_TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  /** Its web UI's port; 0 runs it without a UI. */
+  BRAID_TEMPORAL_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),
   /** JetStream's own duplicate window for BRAID_RAW; braid's dedup is forever regardless. */
   BRAID_RAW_DUPLICATE_WINDOW: duration.prefault('2m'),
   BRAID_INGEST_DURABLE: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -').default('braid-ingest'),

@@ -14,7 +14,6 @@ import { ensurePostgres } from './services/postgres';
 import { isTemporalReady, resolveTemporalBinary, startDevServer, type DevServer } from './services/temporal';
 import { waitFor } from './services/local-process';
 
-export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 
 /** Postgres ready, the database created, migrations applied. */
 export async function preparePostgres(config: Config, log: Logger): Promise<pg.Pool> {
@@ -74,26 +73,46 @@ export async function prepareTemporal(config: Config, log: Logger, options: { co
   }
   if (address) {
     await waitFor(`Temporal at ${address} (TEMPORAL_ADDRESS), namespace ${namespace}`, () => isTemporalReady(address as string, namespace), 60_000, 500);
-  } else if (await isTemporalReady(DEFAULT_TEMPORAL_ADDRESS, namespace)) {
-    address = DEFAULT_TEMPORAL_ADDRESS;
+  } else if (await isTemporalReady(devServerAddress(config), namespace)) {
+    address = devServerAddress(config);
   } else {
-    const binary = await resolveTemporalBinary({ explicitPath: config.BRAID_TEMPORAL_BIN, cache: config.BRAID_CACHE_DIR, log });
-    const stateDir = resolve(config.BRAID_STATE_DIR);
-    devServer = await startDevServer({
-      binary,
-      port: 7233,
-      uiPort: 8233,
-      dbFile: join(stateDir, 'temporal.sqlite'),
-      logFile: join(stateDir, 'temporal.log'),
-      namespace,
-      log,
-    });
+    devServer = await startLocalDevServer(config, log);
     address = devServer.address;
-    log.info({ address, ui: 'http://127.0.0.1:8233' }, 'Temporal dev server is up');
   }
   const connection = await Connection.connect({ address });
   const client = temporalClient(connection, namespace);
   return { address, namespace, connection, client, devServer };
+}
+
+/** Where the local dev server listens (BRAID_TEMPORAL_DEV_PORT). */
+export function devServerAddress(config: Config): string {
+  return `127.0.0.1:${config.BRAID_TEMPORAL_DEV_PORT}`;
+}
+
+/**
+ * Starts the local dev server: the Temporal CLI (found or built once into the
+ * cache), its SQLite file and log under BRAID_STATE_DIR, so its state survives
+ * a restart of the server or of braid.
+ */
+export async function startLocalDevServer(config: Config, log: Logger): Promise<DevServer> {
+  const binary = await resolveTemporalBinary({ explicitPath: config.BRAID_TEMPORAL_BIN, cache: config.BRAID_CACHE_DIR, log });
+  const stateDir = resolve(config.BRAID_STATE_DIR);
+  const devServer = await startDevServer({
+    binary,
+    port: config.BRAID_TEMPORAL_DEV_PORT,
+    ...(config.BRAID_TEMPORAL_UI_PORT > 0 ? { uiPort: config.BRAID_TEMPORAL_UI_PORT } : {}),
+    dbFile: join(stateDir, 'temporal.sqlite'),
+    logFile: devServerLogFile(config),
+    namespace: config.TEMPORAL_NAMESPACE,
+    log,
+  });
+  log.info({ address: devServer.address, ui: config.BRAID_TEMPORAL_UI_PORT > 0 ? `http://127.0.0.1:${config.BRAID_TEMPORAL_UI_PORT}` : null }, 'Temporal dev server is up');
+  return devServer;
+}
+
+/** The dev server's log file. */
+export function devServerLogFile(config: Config): string {
+  return join(resolve(config.BRAID_STATE_DIR), 'temporal.log');
 }
 
 /** A Temporal client; when this process traces, Temporal's client interceptor carries the active span into workflow headers. */

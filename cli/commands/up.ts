@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { repoRoot } from '../../runtime/paths';
-import { prepareNats, preparePostgres, prepareTemporal } from '../../runtime/platform';
+import { devServerLogFile, prepareNats, preparePostgres, prepareTemporal, startLocalDevServer } from '../../runtime/platform';
+import { serveMetrics } from '../../runtime/metrics-server';
+import { ServiceKeeper } from '../../runtime/service-keeper';
+import { watchLocalDependencies } from '../../runtime/dependency-watch';
 import { BACKGROUND_NICENESS, Supervisor, type ProcessSpec } from '../../runtime/supervisor';
 import { freePort } from '../../runtime/services/local-process';
 import { commandContext, onShutdown, stopInOrder } from '../process';
@@ -19,7 +22,9 @@ export function registerUp(program: Command): void {
       const pool = await preparePostgres(config, log);
       const nats = await prepareNats(config, log, 'braid-up');
       const temporal = await prepareTemporal(config, log, { command: 'up', devServer: true });
-      const supervisor = new Supervisor(await braidProcesses(temporal.address), log);
+      // braid up's own metrics (service restarts) join the API's /metrics like the worker's and ingest's.
+      const upMetrics = await serveMetrics(await freePort());
+      const supervisor = new Supervisor(await braidProcesses(temporal.address, upMetrics.port), log);
 
       // Every step runs even if one before it fails, so the dev server never outlives braid up.
       let stopped: Promise<void> | null = null;
@@ -28,14 +33,35 @@ export function registerUp(program: Command): void {
           () => supervisor.stop(),
           () => nats.nc.drain(),
           () => temporal.connection.close(),
-          async () => temporal.devServer?.stop(),
+          async () => (keeper ? keeper.stop() : temporal.devServer?.stop()),
+          () => upMetrics.close(),
           () => pool.end(),
         ]));
-      onShutdown(shutdown);
+      // A dev server braid up started is kept running: started again when it dies, given up on (exit 1) when it keeps dying.
+      const keeper = temporal.devServer
+        ? new ServiceKeeper('the Temporal dev server', () => startLocalDevServer(config, log), {
+            log,
+            logFile: devServerLogFile(config),
+            onGiveUp: (message) => {
+              console.error(`braid: ${message}`);
+              void shutdown().finally(() => process.exit(1));
+            },
+          })
+        : null;
+      if (keeper && temporal.devServer) keeper.keep(temporal.devServer);
+      // The local Postgres and NATS are started again too when they go down.
+      const stopWatching = watchLocalDependencies(config, log, (message) => {
+        console.error(`braid: ${message}; giving up.`);
+        void shutdown().finally(() => process.exit(1));
+      });
+      onShutdown(async () => {
+        stopWatching();
+        await shutdown();
+      });
       try {
         console.error('braid: starting the worker, ingest and API processes…');
         await supervisor.start();
-        console.error(`braid: up — API http://127.0.0.1:${config.BRAID_HTTP_PORT}, Postgres ${redact(config.DATABASE_URL)}, NATS ${config.NATS_URL}, Temporal ${temporal.address}${temporal.devServer ? ' (dev server, UI http://127.0.0.1:8233)' : ''}`);
+        console.error(`braid: up — API http://127.0.0.1:${config.BRAID_HTTP_PORT}, Postgres ${redact(config.DATABASE_URL)}, NATS ${config.NATS_URL}, Temporal ${temporal.address}${temporal.devServer ? ` (dev server${config.BRAID_TEMPORAL_UI_PORT > 0 ? `, UI http://127.0.0.1:${config.BRAID_TEMPORAL_UI_PORT}` : ''})` : ''}`);
         if (opts.demo) await runDemo(pool, nats.nc);
       } catch (error) {
         await shutdown();
@@ -56,10 +82,10 @@ export function registerUp(program: Command): void {
  * worker and ingest serve their metrics on local ports of their own, which
  * the API merges into its /metrics.
  */
-async function braidProcesses(temporalAddress: string): Promise<ProcessSpec[]> {
+async function braidProcesses(temporalAddress: string, upMetricsPort: number): Promise<ProcessSpec[]> {
   const cli = join(repoRoot, 'bin', 'braid.js');
   const [workerMetrics, ingestMetrics] = [await freePort(), await freePort()];
-  const peers = [workerMetrics, ingestMetrics].map((port) => `http://127.0.0.1:${port}/metrics.json`).join(',');
+  const peers = [workerMetrics, ingestMetrics, upMetricsPort].map((port) => `http://127.0.0.1:${port}/metrics.json`).join(',');
   const braid = (role: string, niceness: number, env: Record<string, string>): ProcessSpec => ({
     role,
     command: process.execPath,

@@ -106,7 +106,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const fd = openSync(options.logFile, 'a');
     stdio = ['ignore', fd, fd];
   }
-  const child = spawn(options.binary, args, { stdio });
+  // Its own process group: a Ctrl-C in the terminal reaches braid up alone, which stops the server after the processes that use it.
+  const child = spawn(options.binary, args, { stdio, detached: true });
   let exited: string | null = null;
   child.once('exit', (code, signal) => {
     exited = `exited with ${code ?? signal}`;

@@ -104,12 +104,15 @@ describe('braid up', () => {
     expect(sent.status).toBe(200);
     const accounting = await waitForDrain(pool, projectId, 1, 60_000);
     expect(accounting).toMatchObject({ accepted: 1, canonical: 1, inFlight: 0 });
+    // Secrets used in this run never reach the logs of any process.
+    expect(output).not.toContain(adminToken);
+    expect(output).not.toContain(writeKeys.web);
   });
 
   it("serves one /metrics with every process's series, and every metric the dashboard, alert rules and runbooks name", async () => {
     const exposition = await (await fetch(`http://127.0.0.1:${config.BRAID_HTTP_PORT}/metrics`)).text();
     const processes = new Set(parseExposition(exposition).flatMap((s) => (s.labels.process ? [s.labels.process] : [])));
-    expect([...processes].sort()).toEqual(['api', 'ingest', 'worker']);
+    expect([...processes].sort()).toEqual(['api', 'ingest', 'up', 'worker']);
     // The event of the test before went through each process's counters.
     expect(sumSamples(exposition, 'braid_ingest_messages_total', { project: projectId, outcome: 'accepted', process: 'ingest' })).toBe(1);
     expect(sumSamples(exposition, 'braid_worker_events_total', { project: projectId, outcome: 'written', process: 'worker' })).toBe(1);
