@@ -25,7 +25,7 @@ const fakePool = {
     throw new Error('no database in this test');
   },
 };
-const fakeNats = { jetstream: () => ({}), isClosed: () => false, status: () => (async function* () {})() };
+const fakeNats = { jetstream: () => ({}), isClosed: () => false, status: () => (async function* () {})(), subscribe: () => ({ unsubscribe: () => undefined }) };
 
 describe('the API before its handlers', () => {
   const app = buildApi({ pool: fakePool as never, nc: fakeNats as never, temporal: {} as never, taskQueue: 'unit', log: createLogger('silent', 'unit') });

@@ -44,6 +44,8 @@ describe('loadConfig', () => {
       BRAID_SESSION_IDLE: 1_800_000,
       BRAID_SESSION_HOSTING: 'hosted',
       BRAID_OPERATION_CHUNK: 500,
+      BRAID_TEMPORAL_DEV_PORT: 7233,
+      BRAID_TEMPORAL_UI_PORT: 8233,
     });
   });
 
@@ -149,8 +151,25 @@ describe('loadCollectorConfig', () => {
       retryAfterMs: 5_000,
       publishTimeoutMs: 5_000,
       keyCacheMs: 10_000,
+      keyRate: null,
       corsOrigins: '*',
     });
+  });
+
+  it.each<[Record<string, string>, { perSecond: number; burst: number } | null]>([
+    [{ BRAID_COLLECTOR_KEY_RATE: '0' }, null],
+    [{ BRAID_COLLECTOR_KEY_RATE: '50' }, { perSecond: 50, burst: 500 }],
+    [{ BRAID_COLLECTOR_KEY_RATE: '0.5' }, { perSecond: 0.5, burst: 5 }],
+    [{ BRAID_COLLECTOR_KEY_RATE: '50', BRAID_COLLECTOR_KEY_BURST: '60' }, { perSecond: 50, burst: 60 }],
+  ])('per-key rate limit from %o', (env, keyRate) => {
+    expect(loadCollectorConfig(env).keyRate).toEqual(keyRate);
+  });
+
+  it.each([
+    [{ BRAID_COLLECTOR_KEY_RATE: '-1' }, 'BRAID_COLLECTOR_KEY_RATE'],
+    [{ BRAID_COLLECTOR_KEY_RATE: '5', BRAID_COLLECTOR_KEY_BURST: '0' }, 'BRAID_COLLECTOR_KEY_BURST'],
+  ])('refuses a bad rate limit %o, naming the variable', (env, name) => {
+    expect(() => loadCollectorConfig(env)).toThrow(name);
   });
 
   it('reads process.env when called without an argument', () => {
