@@ -114,7 +114,7 @@ export async function tailEvents(connection: Connection, projectId: string, minu
 export async function qualityHours(connection: Connection, projectId: string, hours: number) {
   const res = await createDb(connection).execute<Record<string, unknown>>(sql`
     SELECT channel, event, hour, volume, null_user_id_share, null_anonymous_id_share, schema_violations, unplanned_events,
-           unplanned_properties, naming_violations, currency_violations, blocked, expected_volume, volume_anomaly
+           unplanned_properties, naming_violations, currency_violations, blocked, expected_volume, volume_anomaly, property_null_shares
     FROM analytics.data_quality
     WHERE project_id = ${projectId} AND hour >= date_trunc('hour', now()) - make_interval(hours => ${hours})
     ORDER BY hour DESC, channel, event`);
@@ -134,6 +134,7 @@ export async function qualityHours(connection: Connection, projectId: string, ho
     blocked: Number(r.blocked),
     expectedVolume: num(r.expected_volume),
     volumeAnomaly: (r.volume_anomaly as 'drop' | 'spike' | null) ?? null,
+    propertyNullShares: r.property_null_shares ? Object.fromEntries(Object.entries(r.property_null_shares as Record<string, unknown>).map(([k, v]) => [k, Number(v)])) : null,
   }));
 }
 

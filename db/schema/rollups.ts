@@ -1,4 +1,4 @@
-import { bigint, index, smallint, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, index, jsonb, smallint, text, timestamp } from 'drizzle-orm/pg-core';
 import { braid } from './braid-schema';
 
 /*
@@ -63,6 +63,8 @@ export const qualityCounts = braid.table(
     blockedNamingViolation: bigint({ mode: 'number' }).notNull().default(0),
     blockedSchemaViolation: bigint({ mode: 'number' }).notNull().default(0),
     blockedCurrencyViolation: bigint({ mode: 'number' }).notNull().default(0),
+    /** Written events per top-level property that carried it with a value other than null (`{ "<name>": n }`). */
+    propertyPresent: jsonb().$type<Record<string, number>>().notNull().default({}),
   },
   (t) => [index().on(t.projectId, t.channel, t.event, t.hour), index().on(t.projectId, t.hour)],
 );

@@ -1,11 +1,12 @@
 -- Per hour of event time, channel and event (a track event's name, a page or screen
 -- name, else `$<type>`, like the registry's `$identify`): volume of written events,
 -- the share without userId / anonymousId, tracking-plan violations by kind (events
--- written with the flag plus events blocked for it), and a volume anomaly against
+-- written with the flag plus events blocked for it), a volume anomaly against
 -- the median volume of the same hour on the 7 days before (a day without events
 -- counts as 0). The current hour is compared with the part of the median its elapsed
 -- minutes make up. `volume_anomaly` is `drop` below half the expected volume and
--- `spike` above twice it, only where at least 5 events were expected.
+-- `spike` above twice it, only where at least 5 events were expected; and per property
+-- seen in the hour, the share of its events without it (missing or null).
 -- A blocked event's name, time and broken rules come from columns without personal data
 -- (not its payload and details), so analysts, who may not read payloads, can read it.
 -- A query's project and hour filters reach the slots; each slot's counts and median are
@@ -37,6 +38,7 @@ WITH slots AS (
     COALESCE(c.naming_violations, 0) AS naming_violations,
     COALESCE(c.schema_violations, 0) AS schema_violations,
     COALESCE(c.currency_violations, 0) AS currency_violations,
+    c.property_present,
     m.median,
     m.median * CASE
       WHEN s.hour = date_trunc('hour', now()) THEN extract(epoch FROM now() - s.hour) / 3600.0
@@ -51,7 +53,8 @@ WITH slots AS (
            sum(q.unplanned_property + q.blocked_unplanned_property) AS unplanned_properties,
            sum(q.naming_violation + q.blocked_naming_violation) AS naming_violations,
            sum(q.schema_violation + q.blocked_schema_violation) AS schema_violations,
-           sum(q.currency_violation + q.blocked_currency_violation) AS currency_violations
+           sum(q.currency_violation + q.blocked_currency_violation) AS currency_violations,
+           braid.jsonb_sum_agg(q.property_present) AS property_present
     FROM braid.quality_counts q
     WHERE q.project_id = s.project_id AND q.channel = s.channel AND q.event = s.event AND q.hour = s.hour
   ) c ON true
@@ -84,5 +87,10 @@ SELECT
   CASE
     WHEN expected >= 5 AND volume < expected * 0.5 THEN 'drop'
     WHEN expected >= 5 AND volume > expected * 2 THEN 'spike'
-  END AS volume_anomaly
+  END AS volume_anomaly,
+  -- per top-level property seen in the hour: the share of its written events without it (missing or null)
+  CASE WHEN volume > 0 THEN (
+    SELECT COALESCE(jsonb_object_agg(p.key, round(1 - p.value::numeric / volume, 4)), '{}'::jsonb)
+    FROM jsonb_each(property_present) AS p(key, value)
+  ) END AS property_null_shares
 FROM scored;

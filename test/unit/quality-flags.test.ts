@@ -25,11 +25,20 @@ describe('quality flags: why an hour is worth a look', () => {
     ['only userId missing (anonymous traffic)', { nullUserIdShare: 1, nullAnonymousIdShare: 0 }, []],
     ['no volume, null shares unknown', { volume: 0, nullUserIdShare: null, nullAnonymousIdShare: null, blocked: 3 }, ['blocked']],
     ['schema violations', { schemaViolations: 1 }, ['schema_violations']],
+    ['a property mostly missing', { propertyNullShares: { coupon: 0.8, plan: 0.1 } }, ['property_nulls']],
+    ['a property missing in under half', { propertyNullShares: { coupon: 0.49 } }, []],
+    ['too few events to judge a property', { volume: 9, propertyNullShares: { coupon: 0.9 } }, []],
+    ['no property figures', { propertyNullShares: null }, []],
     ['unplanned properties only', { unplannedProperties: 4 }, ['unplanned']],
     ['naming and currency', { namingViolations: 2, currencyViolations: 1 }, ['naming', 'currency']],
     ['everything at once', { volume: 1, volumeAnomaly: 'drop', nullUserIdShare: 1, nullAnonymousIdShare: 1, schemaViolations: 1, unplannedEvents: 1, namingViolations: 1, currencyViolations: 1, blocked: 1 }, ['volume_drop', 'no_identity', 'schema_violations', 'unplanned', 'naming', 'currency', 'blocked']],
   ])('%s', (_name, change, kinds) => {
     expect(qualityFlags({ ...fine, ...change }).map((f) => f.kind)).toEqual(kinds);
+  });
+
+  it('names the emptiest properties first, three at most', () => {
+    const [flag] = qualityFlags({ ...fine, propertyNullShares: { a: 0.5, b: 0.9, c: 0.75, d: 0.6, e: 0.2 } });
+    expect(flag?.why).toBe('missing or null: properties.b in 90 %, properties.c in 75 %, properties.d in 60 % and 1 more of the events');
   });
 
   it('says why with the figures behind it', () => {

@@ -1,0 +1,1 @@
+ALTER TABLE "braid"."quality_counts" ADD COLUMN "property_present" jsonb DEFAULT '{}'::jsonb NOT NULL;
