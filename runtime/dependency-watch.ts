@@ -12,24 +12,26 @@ interface Dependency {
   name: string;
   host: string;
   port: number;
-  start: () => Promise<void>;
+  start: () => Promise<unknown>;
 }
 
 /**
- * Keeps the local Postgres and nats-server `braid up` depends on running:
+ * Keeps the local Postgres and nats-server `braid up` started (because they
+ * were down) running:
  * every few seconds it checks they listen, and starts one that went down
  * again the way `braid up` started it (a log line and
  * braid_up_service_restarts_total). After MAX_SERVICE_RESTARTS failed starts
- * in a row `onGiveUp` hears why. Remote servers are not braid's to start and
- * are not watched (their outage shows in /readyz). Returns the stop function.
+ * in a row `onGiveUp` hears why. Services braid did not start (a system
+ * service, a remote server) are theirs to keep; their outage shows in /readyz.
+ * Returns the stop function.
  */
-export function watchLocalDependencies(config: Config, log: Logger, onGiveUp: (message: string) => void): () => void {
+export function watchLocalDependencies(config: Config, log: Logger, startedHere: ReadonlySet<string>, onGiveUp: (message: string) => void): () => void {
   const pg = new URL(config.DATABASE_URL);
   const nats = new URL(config.NATS_URL.split(',')[0]!.includes('://') ? config.NATS_URL.split(',')[0]! : `nats://${config.NATS_URL.split(',')[0]}`);
   const dependencies: Dependency[] = [
     { name: 'Postgres', host: pg.hostname || '127.0.0.1', port: Number(pg.port || 5432), start: () => ensurePostgres(config.DATABASE_URL, log) },
     { name: 'NATS', host: nats.hostname || '127.0.0.1', port: Number(nats.port || 4222), start: () => ensureNats(config.NATS_URL, log) },
-  ].filter((d) => isLocalHost(d.host));
+  ].filter((d) => isLocalHost(d.host) && startedHere.has(d.name));
   const failures = new Map<string, number>();
   let checking = false;
   const timer = setInterval(() => {

@@ -15,9 +15,16 @@ import { isTemporalReady, resolveTemporalBinary, startDevServer, type DevServer 
 import { waitFor } from './services/local-process';
 
 
+const startedHere = new Set<'Postgres' | 'NATS'>();
+
+/** The local services this process started because they were down (braid up keeps those running). */
+export function servicesStartedHere(): ReadonlySet<'Postgres' | 'NATS'> {
+  return startedHere;
+}
+
 /** Postgres ready, the database created, migrations applied. */
 export async function preparePostgres(config: Config, log: Logger): Promise<pg.Pool> {
-  await ensurePostgres(config.DATABASE_URL, log);
+  if (await ensurePostgres(config.DATABASE_URL, log)) startedHere.add('Postgres');
   const pool = createPool(config.DATABASE_URL, 20);
   await runMigrations(pool);
   return pool;
@@ -31,7 +38,7 @@ export interface NatsHandles {
 
 /** NATS up, BRAID_RAW created or updated, and the ingest consumer in place. */
 export async function prepareNats(config: Config, log: Logger, name: string): Promise<NatsHandles> {
-  await ensureNats(config.NATS_URL, log);
+  if (await ensureNats(config.NATS_URL, log)) startedHere.add('NATS');
   const nc = await connectNats(config.NATS_URL, name);
   const jsm = await nc.jetstreamManager();
   await ensureRawStream(jsm, { duplicateWindowMs: config.BRAID_RAW_DUPLICATE_WINDOW });

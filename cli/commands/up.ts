@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { repoRoot } from '../../runtime/paths';
-import { devServerLogFile, prepareNats, preparePostgres, prepareTemporal, startLocalDevServer } from '../../runtime/platform';
+import { devServerLogFile, prepareNats, preparePostgres, prepareTemporal, servicesStartedHere, startLocalDevServer } from '../../runtime/platform';
 import { serveMetrics } from '../../runtime/metrics-server';
 import { ServiceKeeper } from '../../runtime/service-keeper';
 import { watchLocalDependencies } from '../../runtime/dependency-watch';
@@ -49,8 +49,8 @@ export function registerUp(program: Command): void {
           })
         : null;
       if (keeper && temporal.devServer) keeper.keep(temporal.devServer);
-      // The local Postgres and NATS are started again too when they go down.
-      const stopWatching = watchLocalDependencies(config, log, (message) => {
+      // The local Postgres and NATS, when braid up started them, are started again too when they go down.
+      const stopWatching = watchLocalDependencies(config, log, servicesStartedHere(), (message) => {
         console.error(`braid: ${message}; giving up.`);
         void shutdown().finally(() => process.exit(1));
       });

@@ -10,13 +10,14 @@ import { findExecutable, freePort, isListening, isLocalHost, startDetached, wait
 /**
  * Makes NATS_URL usable: when the local server is down, starts nats-server
  * with JetStream and a store directory, as the machine's own service would.
+ * Says whether it started one.
  */
-export async function ensureNats(natsUrl: string, log: Logger): Promise<void> {
+export async function ensureNats(natsUrl: string, log: Logger): Promise<boolean> {
   const first = natsUrl.split(',')[0] as string;
   const url = new URL(first.includes('://') ? first : `nats://${first}`);
   const host = url.hostname || '127.0.0.1';
   const port = Number(url.port || 4222);
-  if (await isListening(host, port)) return;
+  if (await isListening(host, port)) return false;
   if (!isLocalHost(host)) throw new Error(`NATS at ${host}:${port} is not reachable (NATS_URL)`);
   const server = findExecutable(['nats-server', '/usr/sbin/nats-server', '/usr/local/bin/nats-server']);
   if (!server) throw new Error('NATS is not running and nats-server was not found; set NATS_URL to a running server');
@@ -25,6 +26,7 @@ export async function ensureNats(natsUrl: string, log: Logger): Promise<void> {
   log.info({ server, storeDir, port }, 'starting a local nats-server with JetStream');
   startDetached(server, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir]);
   await waitFor(`NATS on ${host}:${port}`, () => isListening(host, port), 15_000);
+  return true;
 }
 
 export function connectNats(natsUrl: string, name: string): Promise<NatsConnection> {
