@@ -53,7 +53,7 @@ export function registerApi(program: Command): void {
       const nats = await prepareNats(config, log, 'braid-api');
       const app = await startApiServer({ config, log, pool, nc: nats.nc, temporal: temporal.client });
       watchPool(pool);
-      console.error(`braid: api running on http://127.0.0.1:${config.BRAID_HTTP_PORT} (OpenAPI at /api/openapi.json)`);
+      // Signal handlers first, then the word that it runs: a stop that comes right after it must find them.
       onShutdown(() =>
         stopInOrder(log, [
           () => app.close(),
@@ -63,6 +63,7 @@ export function registerApi(program: Command): void {
           () => pool.end(),
         ]),
       );
+      console.error(`braid: api running on http://127.0.0.1:${config.BRAID_HTTP_PORT} (OpenAPI at /api/openapi.json)`);
       announceReady();
     });
 }

@@ -20,7 +20,6 @@ export function registerIngest(program: Command): void {
       const consumer = await startIngest({ config, log, pool, js: nats.js, sink });
       watchPool(pool);
       const stopMetrics = await serveProcessMetrics(config, log);
-      console.error(`braid: ingest running (consumer ${config.BRAID_INGEST_DURABLE} on ${config.BRAID_INGEST_FILTER})`);
       onShutdown(() =>
         stopInOrder(log, [
           () => consumer.stop(),
@@ -31,6 +30,8 @@ export function registerIngest(program: Command): void {
           () => pool.end(),
         ]),
       );
+      // Signal handlers first, then the word that it runs: a stop that comes right after it must find them.
+      console.error(`braid: ingest running (consumer ${config.BRAID_INGEST_DURABLE} on ${config.BRAID_INGEST_FILTER})`);
       announceReady();
     });
 }
