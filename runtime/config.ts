@@ -16,8 +16,17 @@ const positiveInt = z.coerce.number().int().positive();
 const envSchema = z.object({
   DATABASE_URL: z.string().url().default('postgres://127.0.0.1:5432/braid').transform(withDefaultUser),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  /** TLS to NATS: the CA that signed the server's certificate (PEM file); with NATS_TLS_CERT and NATS_TLS_KEY, mutual TLS. */
+  NATS_TLS_CA: z.string().optional(),
+  NATS_TLS_CERT: z.string().optional(),
+  NATS_TLS_KEY: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** TLS to Temporal: the server's CA (PEM file), the client pair for mutual TLS, and the name the server's certificate carries. */
+  TEMPORAL_TLS_CA: z.string().optional(),
+  TEMPORAL_TLS_CERT: z.string().optional(),
+  TEMPORAL_TLS_KEY: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   BRAID_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   BRAID_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   BRAID_TASK_QUEUE: z.string().min(1).default('braid-sessions'),

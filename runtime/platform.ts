@@ -8,6 +8,7 @@ import { createPool } from '../db/client';
 import { runMigrations } from '../db/migrate';
 import { ensureIngestConsumer, ensureRawStream } from './services/jetstream';
 import { ConfigError, type Config } from './config';
+import { natsTls, temporalTls } from './tls';
 import type { Logger } from './logger';
 import { connectNats, ensureNats } from './services/nats';
 import { ensurePostgres } from './services/postgres';
@@ -39,7 +40,7 @@ export interface NatsHandles {
 /** NATS up, BRAID_RAW created or updated, and the ingest consumer in place. */
 export async function prepareNats(config: Config, log: Logger, name: string): Promise<NatsHandles> {
   if (await ensureNats(config.NATS_URL, log)) startedHere.add('NATS');
-  const nc = await connectNats(config.NATS_URL, name);
+  const nc = await connectNats(config.NATS_URL, name, natsTls(config));
   const jsm = await nc.jetstreamManager();
   await ensureRawStream(jsm, { duplicateWindowMs: config.BRAID_RAW_DUPLICATE_WINDOW });
   await ensureIngestConsumer(jsm, {
@@ -79,14 +80,15 @@ export async function prepareTemporal(config: Config, log: Logger, options: { co
     ]);
   }
   if (address) {
-    await waitFor(`Temporal at ${address} (TEMPORAL_ADDRESS), namespace ${namespace}`, () => isTemporalReady(address as string, namespace), 60_000, 500);
+    await waitFor(`Temporal at ${address} (TEMPORAL_ADDRESS), namespace ${namespace}`, () => isTemporalReady(address as string, namespace, temporalTls(config)), 60_000, 500);
   } else if (await isTemporalReady(devServerAddress(config), namespace)) {
     address = devServerAddress(config);
   } else {
     devServer = await startLocalDevServer(config, log);
     address = devServer.address;
   }
-  const connection = await Connection.connect({ address });
+  const tls = temporalTls(config);
+  const connection = await Connection.connect({ address, ...(tls ? { tls } : {}) });
   const client = temporalClient(connection, namespace);
   return { address, namespace, connection, client, devServer };
 }

@@ -7,6 +7,7 @@ import { createActivities } from '../activities';
 import type { Logger } from '../runtime/logger';
 import { activityRetries } from '../runtime/metrics';
 import type { Tracing } from '../runtime/tracing';
+import type { TemporalTls } from '../runtime/tls';
 
 export const WORKFLOWS_PATH = join(__dirname, '..', 'workflows', 'index.ts');
 
@@ -51,6 +52,8 @@ export interface BraidWorkerOptions {
   operationChunk?: number;
   /** A prebuilt workflow bundle (tests build one and share it); bundled from source when absent. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** TLS to the Temporal server (TEMPORAL_TLS_*). */
+  tls?: TemporalTls;
   /** Tracing of this process: Temporal's OpenTelemetry plugin then traces workflows and activities (bundles from source). */
   tracing?: Tracing | null;
 }
@@ -59,7 +62,7 @@ export interface BraidWorkerOptions {
 export async function createBraidWorker(options: BraidWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   installTemporalRuntime();
   const tracing = options.tracing ?? null;
-  const connection = await NativeConnection.connect({ address: options.address });
+  const connection = await NativeConnection.connect({ address: options.address, ...(options.tls ? { tls: options.tls } : {}) });
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,

@@ -6,6 +6,7 @@ import { watchPool } from '../../runtime/metrics';
 import { fetchText } from '../../runtime/metrics-server';
 import { freePort } from '../../runtime/services/local-process';
 import { startMaintenance } from '../../workers/maintenance';
+import { temporalTls } from '../../runtime/tls';
 import { commandContext, onShutdown, serveProcessMetrics, stopInOrder } from '../process';
 
 export function registerWorker(program: Command): void {
@@ -30,6 +31,7 @@ export function registerWorker(program: Command): void {
         log,
         operationChunk: config.BRAID_OPERATION_CHUNK,
         tracing,
+        tls: temporalTls(config),
         ...(config.BRAID_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.BRAID_WORKFLOW_BUNDLE } } : {}),
       });
       const stopMaintenance = startMaintenance(pool, log);

@@ -1,3 +1,4 @@
+import type { NatsTls } from '../tls';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,9 +30,9 @@ export async function ensureNats(natsUrl: string, log: Logger): Promise<boolean>
   return true;
 }
 
-export function connectNats(natsUrl: string, name: string): Promise<NatsConnection> {
+export function connectNats(natsUrl: string, name: string, tls?: NatsTls): Promise<NatsConnection> {
   // noAsyncTraces: no stack captured per request (each JetStream publish is one); errors still say what failed.
-  return connect({ servers: natsUrl.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true });
+  return connect({ servers: natsUrl.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true, ...(tls ? { tls } : {}) });
 }
 
 export interface PrivateNats {

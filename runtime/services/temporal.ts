@@ -1,3 +1,4 @@
+import type { TemporalTls } from '../tls';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -137,12 +138,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 }
 
 /** Whether a Temporal frontend answers at `address` and knows the namespace. */
-export async function isTemporalReady(address: string, namespace: string): Promise<boolean> {
+export async function isTemporalReady(address: string, namespace: string, tls?: TemporalTls): Promise<boolean> {
   const [host, port] = splitAddress(address);
   if (!(await isListening(host, port))) return false;
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address, connectTimeout: 2_000 });
+    connection = await Connection.connect({ address, connectTimeout: 2_000, ...(tls ? { tls } : {}) });
     await connection.workflowService.describeNamespace({ namespace });
     return true;
   } catch {
