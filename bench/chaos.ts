@@ -10,8 +10,9 @@
  * server (braid up restarts it), and a freeze of every Postgres process
  * (SIGSTOP for CHAOS_FREEZE_SECONDS). After each fault the load pauses until
  * braid has drained, then: accepted = canonical + rejected + suppressed +
- * duplicates, every acknowledged event is canonical exactly once, and the
- * ingest backlog is zero. Prints a table and one JSON line; exits 1 when any
+ * duplicates, every acknowledged event is canonical exactly once, the
+ * ingest backlog is zero, and no workflow on braid's task queue has a failed
+ * workflow task in its history. Prints a table and one JSON line; exits 1 when any
  * fault lost or doubled an event. Not part of `npm test`.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -19,6 +20,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, chownSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { createPool } from '../db/client';
 import { RAW_STREAM } from '../contracts/wire';
 import { repoRoot } from '../runtime/paths';
@@ -205,6 +207,10 @@ class Load {
 
 interface Row {
   fault: Fault;
+  /** Workflow tasks that failed (in the histories of every workflow on braid's task queue), so far. */
+  failedWorkflowTasks: number;
+  /** Workflow runs whose histories were read for that (so a 0 above is not a 0 of nothing). */
+  workflowRunsChecked: number;
   publishedDuringFault: number;
   acked: number;
   lost: number;
@@ -255,6 +261,18 @@ async function main(): Promise<void> {
     const made = await fetch(`${api}/api/projects`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ projectId, name: 'chaos' }) });
     const key = ((await made.json()) as { writeKeys: Record<string, string> }).writeKeys.web as string;
     const pool = createPool(postgres.url('braid_chaos'), 2);
+    const temporal = new Client({ connection: await Connection.connect({ address: `127.0.0.1:${env.BRAID_TEMPORAL_DEV_PORT}` }), namespace: 'default' });
+    /** Failed workflow tasks across every workflow braid runs (host workflows and operations). */
+    const failedWorkflowTasks = async (): Promise<{ failed: number; checked: number }> => {
+      let failed = 0;
+      let checked = 0;
+      for await (const wf of temporal.workflow.list({ query: 'TaskQueue = "braid-sessions"' })) {
+        const history = await temporal.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+        failed += (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).length;
+        checked += 1;
+      }
+      return { failed, checked };
+    };
     const load = new Load(api, key, nats.url, projectId);
 
     const child = (role: string) => {
@@ -340,20 +358,22 @@ async function main(): Promise<void> {
         [projectId, ids],
       );
       const r = found.rows[0]!;
-      rows.push({ fault, publishedDuringFault, acked: ids.length, lost: Number(r.missing), doubled: Number(r.n) - Number(r.d), accountingExact: exact, recoverSeconds });
+      const tasks = await failedWorkflowTasks().catch(() => ({ failed: -1, checked: 0 }));
+      rows.push({ fault, failedWorkflowTasks: tasks.failed, workflowRunsChecked: tasks.checked, publishedDuringFault, acked: ids.length, lost: Number(r.missing), doubled: Number(r.n) - Number(r.d), accountingExact: exact, recoverSeconds });
       log(JSON.stringify(rows.at(-1)));
     }
     await load.close();
     await pool.end();
+    await temporal.connection.close();
 
-    console.error('\nfault            events in flight   acked so far   lost   doubled   accounting   time to recover');
+    console.error('\nfault            events in flight   acked so far   lost   doubled   accounting   failed wf tasks   time to recover');
     for (const r of rows) {
       console.error(
-        `${r.fault.padEnd(16)} ${String(r.publishedDuringFault).padStart(16)}   ${String(r.acked).padStart(12)}   ${String(r.lost).padStart(4)}   ${String(r.doubled).padStart(7)}   ${(r.accountingExact ? 'exact' : 'OFF').padStart(10)}   ${String(r.recoverSeconds).padStart(13)} s`,
+        `${r.fault.padEnd(16)} ${String(r.publishedDuringFault).padStart(16)}   ${String(r.acked).padStart(12)}   ${String(r.lost).padStart(4)}   ${String(r.doubled).padStart(7)}   ${(r.accountingExact ? 'exact' : 'OFF').padStart(10)}   ${String(r.failedWorkflowTasks).padStart(15)}   ${String(r.recoverSeconds).padStart(13)} s`,
       );
     }
     console.log(JSON.stringify({ chaos: 'braid', at: new Date().toISOString(), freezeSeconds: FREEZE_SECONDS, faultSeconds: FAULT_SECONDS, rate: RATE, faults: rows }));
-    if (rows.some((r) => r.lost > 0 || r.doubled > 0 || !r.accountingExact)) process.exitCode = 1;
+    if (rows.some((r) => r.lost > 0 || r.doubled > 0 || !r.accountingExact || r.failedWorkflowTasks !== 0 || r.workflowRunsChecked === 0)) process.exitCode = 1;
   } finally {
     if (up && up.exitCode === null) {
       const exited = new Promise((r) => up!.once('exit', r));
