@@ -5,7 +5,7 @@ import { consentFigures, qualityHours, recentHealth, rejectionsByReason, tailEve
 import { getOperation } from '../../db/operations';
 import { sandboxDiff } from '../../db/sandbox';
 import { qualityFlags } from '../../rules/quality-flags';
-import { getProject } from '../../db/projects';
+import { requireProject } from '../require-project';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { pathParams, responses, type ApiApp } from '../typed-routes';
@@ -61,7 +61,7 @@ export function consoleRoutes(app: ApiApp, deps: ApiDeps): void {
       response: responses({ 200: 'minutes', 404: 'unknown project' }),
     },
     handler: async ({ params, query }) => {
-      await requireProject(deps, params.p as string);
+      await requireProject(deps.pool, params.p as string);
       return { projectId: params.p, minutes: await recentHealth(deps.pool, params.p as string, query.minutes) };
     },
   });
@@ -76,7 +76,7 @@ export function consoleRoutes(app: ApiApp, deps: ApiDeps): void {
       response: responses({ 200: 'reasons', 404: 'unknown project' }),
     },
     handler: async ({ params }) => {
-      await requireProject(deps, params.p as string);
+      await requireProject(deps.pool, params.p as string);
       return { projectId: params.p, reasons: await rejectionsByReason(deps.pool, params.p as string) };
     },
   });
@@ -92,7 +92,7 @@ export function consoleRoutes(app: ApiApp, deps: ApiDeps): void {
       response: responses({ 200: 'tail events', 404: 'unknown project' }),
     },
     handler: async ({ params, query }) => {
-      await requireProject(deps, params.p as string);
+      await requireProject(deps.pool, params.p as string);
       return { projectId: params.p, minutes: query.minutes, ...(await tailEvents(deps.pool, params.p as string, query.minutes, query.limit)) };
     },
   });
@@ -108,7 +108,7 @@ export function consoleRoutes(app: ApiApp, deps: ApiDeps): void {
       response: responses({ 200: 'hours', 404: 'unknown project' }),
     },
     handler: async ({ params, query }) => {
-      await requireProject(deps, params.p as string);
+      await requireProject(deps.pool, params.p as string);
       const hours = (await qualityHours(deps.pool, params.p as string, query.hours)).map((h) => ({ ...h, flags: qualityFlags(h) }));
       return { projectId: params.p, hours: query.flaggedOnly === 'true' ? hours.filter((h) => h.flags.length > 0) : hours };
     },
@@ -125,7 +125,7 @@ export function consoleRoutes(app: ApiApp, deps: ApiDeps): void {
       response: responses({ 200: 'consent figures', 404: 'unknown project' }),
     },
     handler: async ({ params, query }) => {
-      await requireProject(deps, params.p as string);
+      await requireProject(deps.pool, params.p as string);
       return { projectId: params.p, ...(await consentFigures(deps.pool, params.p as string, query.days)) };
     },
   });
@@ -146,8 +146,4 @@ export function consoleRoutes(app: ApiApp, deps: ApiDeps): void {
       return { id: op.id, status: op.status, ...(await sandboxDiff(deps.pool, op.id, op.projectId)) };
     },
   });
-}
-
-async function requireProject(deps: ApiDeps, projectId: string): Promise<void> {
-  if (!(await getProject(deps.pool, projectId))) throw new ApiError(404, 'unknown_project', `project ${projectId} does not exist`);
 }

@@ -1,8 +1,8 @@
+import { requireProject } from '../require-project';
 import { z } from 'zod';
 import { listMerges, operatorMerge, unmerge } from '../../db/identity-graph';
 import { personJourney } from '../../db/journeys';
 import { personExists } from '../../db/person-identities';
-import { getProject } from '../../db/projects';
 import type { ApiDeps } from '../deps';
 import { ApiError, notFound } from '../errors';
 import { pathParams, responses, type ApiApp } from '../typed-routes';
@@ -20,9 +20,6 @@ const journeyQuery = z.object({
 });
 
 export function personRoutes(app: ApiApp, deps: ApiDeps): void {
-  const requireProject = async (projectId: string) => {
-    if (!(await getProject(deps.pool, projectId))) throw new ApiError(404, 'unknown_project', `project ${projectId} does not exist`);
-  };
 
   app.route({
     method: 'GET',
@@ -34,7 +31,7 @@ export function personRoutes(app: ApiApp, deps: ApiDeps): void {
       response: responses({ 200: 'the merges', 404: 'no such project or person' }),
     },
     handler: async ({ params }) => {
-      await requireProject(params.p as string);
+      await requireProject(deps.pool, params.p as string);
       const merges = await listMerges(deps.pool, params.p as string, params.personId as string);
       if (!merges) throw notFound(`person ${params.personId}`);
       return { personId: params.personId, merges };
@@ -52,7 +49,7 @@ export function personRoutes(app: ApiApp, deps: ApiDeps): void {
       response: responses({ 200: 'merged', 400: 'the same person twice', 404: 'no such project or person' }),
     },
     handler: async ({ params, body, identity }) => {
-      await requireProject(params.p as string);
+      await requireProject(deps.pool, params.p as string);
       const [a, b] = body.personIds;
       const outcome = await operatorMerge(deps.pool, params.p as string, a, b, identity?.name ?? null);
       if (outcome.kind === 'same_person') throw new ApiError(400, 'same_person', 'the two person ids are the same person');
@@ -72,7 +69,7 @@ export function personRoutes(app: ApiApp, deps: ApiDeps): void {
       response: responses({ 200: 'unmerged', 404: 'no such active merge' }),
     },
     handler: async ({ params, body, identity }) => {
-      await requireProject(params.p as string);
+      await requireProject(deps.pool, params.p as string);
       const outcome = await unmerge(deps.pool, params.p as string, body, identity?.name ?? null);
       if (outcome.kind === 'not_found') throw new ApiError(404, 'not_found', outcome.message);
       return { undone: outcome.undone, persons: outcome.persons };
@@ -90,7 +87,7 @@ export function personRoutes(app: ApiApp, deps: ApiDeps): void {
       response: responses({ 200: 'the journey', 400: 'bad query', 404: 'no such project or person' }),
     },
     handler: async ({ params, query }) => {
-      await requireProject(params.p as string);
+      await requireProject(deps.pool, params.p as string);
       if (!(await personExists(deps.pool, params.p as string, params.personId as string))) throw notFound(`person ${params.personId}`);
       const events = await personJourney(deps.pool, params.p as string, params.personId as string, query);
       return {

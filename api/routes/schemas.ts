@@ -1,7 +1,7 @@
+import { requireProject } from '../require-project';
 import { z } from 'zod';
 import { checkEventsBody, eventKeyProblem, pushSchemaBody, type CheckProblem, type CheckResult } from '../../contracts/schemas';
 import { projectRules } from '../../db/project-rules';
-import { getProject, type ProjectRecord } from '../../db/projects';
 import { getSchemaVersion, listCurrentSchemas, listSchemaVersions, loadRegistrySnapshot, pushSchema, schemaChangelog } from '../../db/schema-registry';
 import { decodeMessage } from '../../rules/decode-message';
 import { probableDuplicates } from '../../rules/event-name-key';
@@ -12,11 +12,6 @@ import { pathParams, responses, type ApiApp } from '../typed-routes';
 
 /** The schema registry: push with compatibility rules, read versions and the changelog, check events offline. */
 export function schemaRoutes(app: ApiApp, deps: ApiDeps): void {
-  const requireProject = async (projectId: string): Promise<ProjectRecord> => {
-    const project = await getProject(deps.pool, projectId);
-    if (!project) throw new ApiError(404, 'unknown_project', `project ${projectId} does not exist`);
-    return project;
-  };
   const requireKey = (key: string): string => {
     const problem = eventKeyProblem(key);
     if (problem) throw new ApiError(400, 'invalid_event_name', problem);
@@ -33,7 +28,7 @@ export function schemaRoutes(app: ApiApp, deps: ApiDeps): void {
       response: responses({ 200: 'the schemas', 404: 'no such project' }),
     },
     handler: async ({ params }) => {
-      const project = await requireProject(params.p as string);
+      const project = await requireProject(deps.pool, params.p as string);
       const current = await listCurrentSchemas(deps.pool, project.projectId);
       return {
         projectId: project.projectId,
@@ -60,7 +55,7 @@ export function schemaRoutes(app: ApiApp, deps: ApiDeps): void {
       }),
     },
     handler: async ({ params, body, identity }, reply) => {
-      const project = await requireProject(params.p as string);
+      const project = await requireProject(deps.pool, params.p as string);
       const key = requireKey(params.event as string);
       const outcome = await pushSchema(deps.pool, {
         projectId: project.projectId,
@@ -107,7 +102,7 @@ export function schemaRoutes(app: ApiApp, deps: ApiDeps): void {
       response: responses({ 200: 'the schema', 404: 'no such project, event schema or version' }),
     },
     handler: async ({ params, query }) => {
-      const project = await requireProject(params.p as string);
+      const project = await requireProject(deps.pool, params.p as string);
       const key = requireKey(params.event as string);
       const found = await getSchemaVersion(deps.pool, project.projectId, key, query.version || undefined);
       if (!found) throw notFound(query.version ? `schema ${key} ${query.version}` : `a schema for ${key}`);
@@ -125,7 +120,7 @@ export function schemaRoutes(app: ApiApp, deps: ApiDeps): void {
       response: responses({ 200: 'the history', 404: 'no such project or event schema' }),
     },
     handler: async ({ params }) => {
-      const project = await requireProject(params.p as string);
+      const project = await requireProject(deps.pool, params.p as string);
       const key = requireKey(params.event as string);
       const changelog = await schemaChangelog(deps.pool, project.projectId, key);
       if (changelog.length === 0) throw notFound(`a schema for ${key}`);
@@ -152,7 +147,7 @@ export function schemaRoutes(app: ApiApp, deps: ApiDeps): void {
       response: responses({ 200: 'the problems found, by line', 400: 'a bad request body or channel', 404: 'no such project' }),
     },
     handler: async ({ params, body }): Promise<CheckResult> => {
-      const project = await requireProject(params.p as string);
+      const project = await requireProject(deps.pool, params.p as string);
       const channel = body.channel ?? project.settings.channels[0] ?? 'web';
       if (!project.settings.channels.includes(channel)) {
         throw new ApiError(400, 'unknown_channel', `channel ${channel} is not registered on project ${project.projectId}`);

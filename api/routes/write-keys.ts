@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { WRITE_KEY_REVOKED_SUBJECT } from '../../contracts/wire';
-import { getProject } from '../../db/projects';
+import { requireProject } from '../require-project';
 import { listWriteKeys, revokeWriteKey, rotateWriteKey } from '../../db/write-keys';
 import type { ApiDeps } from '../deps';
 import { ApiError, notFound } from '../errors';
@@ -14,19 +14,13 @@ const OPERATOR = ['admin', 'operator'] as const;
  * forgets the key immediately instead of when its cache entry expires.
  */
 export function writeKeyRoutes(app: ApiApp, deps: ApiDeps): void {
-  const requireProject = async (projectId: string) => {
-    const project = await getProject(deps.pool, projectId);
-    if (!project) throw notFound(`project ${projectId}`);
-    return project;
-  };
-
   app.route({
     method: 'GET',
     url: '/api/projects/:p/write-keys',
     config: { roles: OPERATOR },
     schema: { summary: "A project's write keys (ids, channels, when each stops working), newest first", params: pathParams('p'), response: responses({ 200: 'keys', 404: 'no such project' }) },
     handler: async ({ params }) => {
-      await requireProject(params.p as string);
+      await requireProject(deps.pool, params.p as string);
       return { projectId: params.p, keys: await listWriteKeys(deps.pool, params.p as string) };
     },
   });
@@ -42,7 +36,7 @@ export function writeKeyRoutes(app: ApiApp, deps: ApiDeps): void {
       response: responses({ 201: 'the new key', 400: 'unknown channel', 404: 'no such project' }),
     },
     handler: async ({ params, body }, reply) => {
-      const project = await requireProject(params.p as string);
+      const project = await requireProject(deps.pool, params.p as string);
       const channels = (project.settings as { channels?: string[] }).channels ?? ['web', 'mobile', 'backend'];
       if (!channels.includes(body.channel)) throw new ApiError(400, 'unknown_channel', `channel "${body.channel}" is not registered on project ${params.p}`, { channels });
       const rotated = await rotateWriteKey(deps.pool, params.p as string, body.channel, body.overlapMinutes * 60_000);
