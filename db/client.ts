@@ -11,8 +11,22 @@ export type Connection = pg.Pool | pg.PoolClient;
 // Postgres int8 (counts, sequences) as numbers: every count braid keeps fits in 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
-export function createPool(databaseUrl: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, application_name: 'braid' });
+/** The least-privilege database role of each braid process (migration `process_roles`). */
+export const PROCESS_ROLES = { ingest: 'braid_ingest', worker: 'braid_worker', api: 'braid_api' } as const;
+export type ProcessRole = keyof typeof PROCESS_ROLES;
+
+/**
+ * A pool whose connections act as `role` when given: the role is set at
+ * connection start (`-c role=…`), before any query, so every statement runs
+ * with that role's privileges only.
+ */
+export function createPool(databaseUrl: string, max = 10, role?: ProcessRole): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    application_name: role ? `braid-${role}` : 'braid',
+    ...(role ? { options: `-c role=${PROCESS_ROLES[role]}` } : {}),
+  });
   // An idle client that loses its server (restart, outage) must not crash the process.
   pool.on('error', () => undefined);
   return pool;

@@ -42,6 +42,9 @@ export async function createSandbox(pool: pg.Pool, replayId: string): Promise<st
       FROM ${sandbox.canonicalEvents} AS ${e}
       LEFT JOIN ${identities} AS ${u} ON ${u.projectId} = ${e.projectId} AND ${u.kind} = 'user' AND ${u.id} = ${e.userId}
       LEFT JOIN ${identities} AS ${a} ON ${a.projectId} = ${e.projectId} AND ${a.kind} = 'anonymous' AND ${a.id} = ${e.anonymousId}`);
+    // The API shows a sandbox's diff; operators read it like production.
+    await db.execute(sql`GRANT USAGE ON SCHEMA ${sql.identifier(schema)} TO braid_api, braid_operator`);
+    await db.execute(sql`GRANT SELECT ON ALL TABLES IN SCHEMA ${sql.identifier(schema)} TO braid_api, braid_operator`);
     return schema;
   });
 }

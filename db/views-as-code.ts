@@ -214,7 +214,7 @@ export async function compareWithFiles(client: pg.ClientBase, files: ViewFile[])
   const current = await readAnalyticsState(client);
   const currentAccess = await readAnalystAccess(client);
   const reappliedAccess = await rolledBack(client, async () => {
-    await client.query('SELECT braid.apply_analyst_access()');
+    await client.query('SELECT braid.apply_analyst_access(); SELECT braid.apply_process_access()');
     return readAnalystAccess(client);
   });
   return rolledBack(client, async () => {
@@ -228,7 +228,7 @@ export async function compareWithFiles(client: pg.ClientBase, files: ViewFile[])
         throw new Error(`db/views/${file.name}.sql does not apply: ${error.message}`);
       });
     }
-    await client.query('SELECT braid.apply_analyst_access()');
+    await client.query('SELECT braid.apply_analyst_access(); SELECT braid.apply_process_access()');
     const target = await readAnalyticsState(client);
     const targetAccess = await readAnalystAccess(client);
     return { current, target, currentAccess, reappliedAccess, targetAccess };
@@ -303,7 +303,7 @@ export function planViewMigration(comparison: ViewsComparison, files: ViewFile[]
     statements.push(object.kind === 'view' ? `DROP VIEW analytics.${object.name};` : `DROP FUNCTION analytics.${object.name}(${object.identity});`);
   }
   for (const file of files) if (toCreate.has(file.name)) statements.push(file.sql.trim());
-  if (statements.length > 0 || access.length > 0) statements.push('SELECT braid.apply_analyst_access();');
+  if (statements.length > 0 || access.length > 0) statements.push('SELECT braid.apply_analyst_access();', 'SELECT braid.apply_process_access();');
   return {
     statements,
     created,

@@ -42,6 +42,13 @@ const envSchema = z.object({
   BRAID_TEMPORAL_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),
   /** JetStream's own duplicate window for BRAID_RAW; braid's dedup is forever regardless. */
   BRAID_RAW_DUPLICATE_WINDOW: duration.prefault('2m'),
+  /**
+   * Copies of BRAID_RAW across the NATS cluster (JetStream's num_replicas): 3 on a three-node
+   * cluster keeps every accepted message through the loss of a node. A single server takes only 1.
+   * When set, a stream with another count is updated to it at start; unset, a new stream gets 1 and
+   * an existing one keeps what it has (e.g. `nats stream edit --replicas 3`).
+   */
+  BRAID_RAW_REPLICAS: positiveInt.optional(),
   BRAID_INGEST_DURABLE: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -').default('braid-ingest'),
   BRAID_INGEST_FILTER: z.string().default('braid.raw.>'),
   BRAID_INGEST_FETCH: positiveInt.default(500),
@@ -65,6 +72,21 @@ const envSchema = z.object({
     .optional(),
   /** A prebuilt workflow bundle (see @temporalio/worker bundleWorkflowCode); bundled from source when unset. */
   BRAID_WORKFLOW_BUNDLE: z.string().optional(),
+  /**
+   * `on`: ingest, worker and API each act as their own least-privilege role
+   * (braid_ingest, braid_worker, braid_api) on every connection; DATABASE_URL's
+   * user must be a member of it (or a superuser). `off`: they act as that user.
+   */
+  BRAID_DB_ROLES: z.enum(['on', 'off']).default('on'),
+  /**
+   * The lake (contract section 6): a directory the worker keeps a Parquet copy
+   * of the canonical events in, continuously; off when unset (`braid up`: .braid/lake).
+   */
+  BRAID_LAKE_URL: z.string().min(1).optional(),
+  /** Pause of the continuous lake export once nothing is left to write. */
+  BRAID_LAKE_EVERY: duration.prefault('10s'),
+  /** Apply pending migrations when a process starts (needs the owner); `false` when `braid migrate` runs as its own step. */
+  BRAID_MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
 });
 
 export type Config = z.output<typeof envSchema>;

@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import type pg from 'pg';
-import { createPool } from '../db/client';
+import { createPool, pingPostgres, PROCESS_ROLES, type ProcessRole } from '../db/client';
+import { postgresErrorCode } from '../db/postgres-errors';
 import { runMigrations } from '../db/migrate';
 import { ensureIngestConsumer, ensureRawStream } from './services/jetstream';
 import { ConfigError, type Config } from './config';
@@ -23,11 +24,29 @@ export function servicesStartedHere(): ReadonlySet<'Postgres' | 'NATS'> {
   return startedHere;
 }
 
-/** Postgres ready, the database created, migrations applied. */
-export async function preparePostgres(config: Config, log: Logger): Promise<pg.Pool> {
+/**
+ * Postgres ready, the database created, migrations applied (as DATABASE_URL's
+ * user, unless BRAID_MIGRATE_ON_START=false). With `role` (and BRAID_DB_ROLES
+ * on), the pool returned acts as that process's least-privilege role.
+ */
+export async function preparePostgres(config: Config, log: Logger, role?: ProcessRole): Promise<pg.Pool> {
   if (await ensurePostgres(config.DATABASE_URL, log)) startedHere.add('Postgres');
-  const pool = createPool(config.DATABASE_URL, 20);
-  await runMigrations(pool);
+  const owner = createPool(config.DATABASE_URL, role ? 1 : 20);
+  if (config.BRAID_MIGRATE_ON_START) await runMigrations(owner);
+  if (!role || config.BRAID_DB_ROLES === 'off') return owner;
+  await owner.end();
+  const pool = createPool(config.DATABASE_URL, 20, role);
+  try {
+    await pingPostgres(pool);
+  } catch (error) {
+    await pool.end();
+    if (postgresErrorCode(error) !== '42501') throw error;
+    const user = new URL(config.DATABASE_URL).username;
+    throw new ConfigError([
+      `DATABASE_URL: its user ${user} may not act as ${PROCESS_ROLES[role]}, the role \`braid ${role}\` runs as. ` +
+        `Run \`GRANT ${PROCESS_ROLES[role]} TO ${user}\` as the database owner, or set BRAID_DB_ROLES=off to run as ${user} itself.`,
+    ]);
+  }
   return pool;
 }
 
@@ -42,7 +61,7 @@ export async function prepareNats(config: Config, log: Logger, name: string): Pr
   if (await ensureNats(config.NATS_URL, log)) startedHere.add('NATS');
   const nc = await connectNats(config.NATS_URL, name, natsTls(config));
   const jsm = await nc.jetstreamManager();
-  await ensureRawStream(jsm, { duplicateWindowMs: config.BRAID_RAW_DUPLICATE_WINDOW });
+  await ensureRawStream(jsm, { duplicateWindowMs: config.BRAID_RAW_DUPLICATE_WINDOW, replicas: config.BRAID_RAW_REPLICAS });
   await ensureIngestConsumer(jsm, {
     durable: config.BRAID_INGEST_DURABLE,
     filterSubject: config.BRAID_INGEST_FILTER,

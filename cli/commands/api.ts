@@ -49,7 +49,7 @@ export function registerApi(program: Command): void {
     .action(async (opts: { devServer?: boolean }) => {
       const { config, log } = commandContext('api');
       const temporal = await prepareTemporal(config, log, { command: 'api', devServer: opts.devServer === true });
-      const pool = await preparePostgres(config, log);
+      const pool = await preparePostgres(config, log, 'api');
       const nats = await prepareNats(config, log, 'braid-api');
       const app = await startApiServer({ config, log, pool, nc: nats.nc, temporal: temporal.client });
       watchPool(pool);

@@ -14,7 +14,7 @@ export function registerIngest(program: Command): void {
     .action(async (opts: { devServer?: boolean }) => {
       const { config, log } = commandContext('ingest');
       const temporal = await prepareTemporal(config, log, { command: 'ingest', devServer: opts.devServer === true });
-      const pool = await preparePostgres(config, log);
+      const pool = await preparePostgres(config, log, 'ingest');
       const nats = await prepareNats(config, log, 'braid-ingest');
       const sink = new TemporalSessionSink(temporal.client, pool, config.BRAID_TASK_QUEUE, config.BRAID_SESSION_IDLE);
       const consumer = await startIngest({ config, log, pool, js: nats.js, sink });

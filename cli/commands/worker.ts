@@ -20,7 +20,7 @@ export function registerWorker(program: Command): void {
       const temporalMetrics = config.BRAID_METRICS_PORT === undefined ? null : `127.0.0.1:${await freePort()}`;
       installTemporalRuntime({ metricsAddress: temporalMetrics ?? undefined });
       const temporal = await prepareTemporal(config, log, { command: 'worker', devServer: opts.devServer === true });
-      const pool = await preparePostgres(config, log);
+      const pool = await preparePostgres(config, log, 'worker');
       const nats = await prepareNats(config, log, 'braid-worker');
       const { worker, connection } = await createBraidWorker({
         address: temporal.address,

@@ -1,12 +1,19 @@
 import { AckPolicy, DeliverPolicy, DiscardPolicy, nanos, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from 'nats';
 import { RAW_STREAM, RAW_SUBJECTS } from '../../contracts/wire';
 
+export interface RawStreamOptions {
+  duplicateWindowMs: number;
+  /** Copies of every message across a NATS cluster (num_replicas); left as it is when absent. */
+  replicas?: number;
+}
+
 /**
  * Creates BRAID_RAW, or updates the settings braid owns on it. Never deletes
  * it: the raw stream is the source of truth that replays read.
  */
-export async function ensureRawStream(jsm: JetStreamManager, options: { duplicateWindowMs: number }): Promise<void> {
+export async function ensureRawStream(jsm: JetStreamManager, options: RawStreamOptions): Promise<void> {
   const wanted: Partial<StreamConfig> = {
+    ...(options.replicas === undefined ? {} : { num_replicas: options.replicas }),
     subjects: [RAW_SUBJECTS],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
@@ -20,7 +27,10 @@ export async function ensureRawStream(jsm: JetStreamManager, options: { duplicat
   try {
     const info = await jsm.streams.info(RAW_STREAM);
     const current = info.config;
-    const differs = current.duplicate_window !== wanted.duplicate_window || !current.subjects.includes(RAW_SUBJECTS);
+    const differs =
+      current.duplicate_window !== wanted.duplicate_window ||
+      !current.subjects.includes(RAW_SUBJECTS) ||
+      (wanted.num_replicas !== undefined && current.num_replicas !== wanted.num_replicas);
     if (differs) {
       await jsm.streams.update(RAW_STREAM, { ...current, ...wanted, subjects: [...new Set([...current.subjects, RAW_SUBJECTS])] });
     }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantAnalystProject, revokeAnalystProject } from '../../db/analyst-access';
 import { writeDrain } from '../../activities/canonical-events';
 import type { CanonicalDraft } from '../../activities/canonical-events.types';
-import { createPool } from '../../db/client';
+import { createPool, PROCESS_ROLES } from '../../db/client';
 import { createProject } from '../../db/projects';
 import { deviceKey } from '../../rules/session-key';
 import { loadConfig } from '../../runtime/config';
@@ -14,6 +14,7 @@ import { createLogger } from '../../runtime/logger';
 import { uniqueId } from '../support/stack';
 
 const run = promisify(execFile);
+const PROCESS_ROLE_NAMES = Object.values(PROCESS_ROLES);
 const repoRoot = join(__dirname, '..', '..');
 const log = createLogger('silent');
 
@@ -171,12 +172,13 @@ describe('analyst roles and row-level security', () => {
   });
 
   it('creates the group roles without login, and gives analysts no table of braid but their grants', async () => {
-    const groups = await pool.query(`SELECT rolname, rolcanlogin, rolbypassrls FROM pg_roles WHERE rolname LIKE 'braid\\_%' AND rolname IN ('braid_analyst', 'braid_operator', 'braid_ingest') ORDER BY 1`);
-    expect(groups.rows).toEqual([
-      { rolname: 'braid_analyst', rolcanlogin: false, rolbypassrls: false },
-      { rolname: 'braid_ingest', rolcanlogin: false, rolbypassrls: false },
-      { rolname: 'braid_operator', rolcanlogin: false, rolbypassrls: false },
-    ]);
+    const groups = await pool.query(
+      `SELECT rolname, rolcanlogin, rolbypassrls, rolcreaterole, rolsuper FROM pg_roles WHERE rolname = ANY ($1) ORDER BY 1`,
+      [['braid_analyst', 'braid_operator', ...PROCESS_ROLE_NAMES]],
+    );
+    expect(groups.rows).toEqual(
+      ['braid_analyst', 'braid_api', 'braid_ingest', 'braid_operator', 'braid_worker'].map((rolname) => ({ rolname, rolcanlogin: false, rolbypassrls: false, rolcreaterole: false, rolsuper: false })),
+    );
     const tables = await pool.query(
       `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE n.nspname = 'braid' AND c.relkind IN ('r', 'p') AND has_table_privilege('braid_analyst', c.oid, 'SELECT') ORDER BY 1`,
@@ -298,5 +300,73 @@ describe('analyst roles and row-level security', () => {
     expect(await countsByProject(analyst, 'events')).toEqual({ a: 0, b: 0, not_a: 0 });
     expect(await countsByProject(member, 'sessions')).toEqual({ a: 0, b: 0, not_a: 0 });
     expect(await revokeAnalystProject(pool, analyst, projectA)).toBe(false);
+  });
+
+  // ─── braid's own processes ─────────────────────────────────────────────────────────────────────
+  it('the API role reads every analytics view and function for every project; ingest none, the worker only events (for the lake)', async () => {
+    for (const view of await projectViews()) {
+      // The API sees what the owner sees.
+      expect({ view, api: await countsByProject(PROCESS_ROLES.api, view) }).toEqual({ view, api: await countsByProject(null, view) });
+      expect({ view, refused: await refusal(PROCESS_ROLES.ingest, `SELECT count(*) FROM analytics.${view}`) }).toEqual({ view, refused: '42501' });
+      const worker = view === 'events' ? await countsByProject(PROCESS_ROLES.worker, view) : await refusal(PROCESS_ROLES.worker, `SELECT count(*) FROM analytics.${view}`);
+      expect({ view, worker }).toEqual({ view, worker: view === 'events' ? { a: 5, b: 5, not_a: expect.any(Number) } : '42501' });
+    }
+    for (const { name, sql } of functionCalls) {
+      const used = Math.max(...[...sql.matchAll(/\$(\d)/g)].map((m) => Number(m[1])));
+      const person = (await pool.query(`SELECT person_id FROM analytics.identities WHERE project_id = $1 AND kind = 'user' AND id = 'u1'`, [projectB])).rows[0].person_id as string;
+      const forB = [projectB, ...range, person].slice(0, used);
+      const ofB = (await as(PROCESS_ROLES.api, sql, forB)).rows[0].n as number;
+      expect({ name, apiSeesB: ofB > 0 }).toEqual({ name, apiSeesB: true });
+      for (const role of [PROCESS_ROLES.ingest, PROCESS_ROLES.worker]) expect({ name, role, refused: await refusal(role, sql, forB) }).toEqual({ name, role, refused: '42501' });
+    }
+  });
+
+  /** What each process may do to braid's tables: [table, privilege, allowed] per role. */
+  const PROCESS_PRIVILEGES: Record<string, [string, 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'TRUNCATE', boolean][]> = {
+    braid_ingest: [
+      ['receipts', 'INSERT', true], ['rejected_events', 'INSERT', true], ['duplicates', 'INSERT', true], ['staged_events', 'DELETE', true],
+      ['projects', 'SELECT', true], ['write_keys', 'SELECT', true],
+      ['canonical_events', 'INSERT', false], ['lineage', 'INSERT', false], ['identities', 'UPDATE', false], ['projects', 'UPDATE', false],
+      ['api_tokens', 'SELECT', false], ['project_secrets', 'SELECT', false], ['analyst_grants', 'INSERT', false], ['audit_log', 'SELECT', false],
+      ['receipts', 'TRUNCATE', false],
+    ],
+    braid_worker: [
+      ['canonical_events', 'INSERT', true], ['canonical_events', 'DELETE', true], ['lineage', 'INSERT', true], ['identities', 'UPDATE', true],
+      ['sessions', 'UPDATE', true], ['operations', 'UPDATE', true], ['audit_log', 'INSERT', true], ['write_keys', 'SELECT', true],
+      ['write_keys', 'UPDATE', false], ['api_tokens', 'SELECT', false], ['analyst_grants', 'UPDATE', false], ['audit_log', 'DELETE', false],
+      ['canonical_events', 'TRUNCATE', false],
+    ],
+    braid_api: [
+      ['projects', 'INSERT', true], ['write_keys', 'UPDATE', true], ['api_tokens', 'INSERT', true], ['operations', 'INSERT', true],
+      ['audit_log', 'INSERT', true], ['consent_records', 'INSERT', true], ['canonical_events', 'SELECT', true],
+      ['identity_links', 'INSERT', true], ['identities', 'UPDATE', true],
+      ['canonical_events', 'INSERT', false], ['canonical_events', 'DELETE', false], ['lineage', 'INSERT', false], ['sessions', 'UPDATE', false],
+      ['audit_log', 'DELETE', false], ['analyst_grants', 'INSERT', false], ['projects', 'TRUNCATE', false],
+    ],
+  };
+
+  it('gives each process role the table privileges its work needs and no others', async () => {
+    for (const [role, expectations] of Object.entries(PROCESS_PRIVILEGES)) {
+      for (const [table, privilege, allowed] of expectations) {
+        const res = await pool.query('SELECT has_table_privilege($1, $2, $3) AS ok', [role, `braid.${table}`, privilege]);
+        expect({ role, table, privilege, allowed: res.rows[0].ok }).toEqual({ role, table, privilege, allowed });
+      }
+    }
+  });
+
+  it('no process role can change a definition, create a role or bypass row-level security, and all of them see every project', async () => {
+    for (const role of PROCESS_ROLE_NAMES) {
+      expect({ role, refused: await refusal(role, 'CREATE TABLE braid.intruder (x int)') }).toEqual({ role, refused: '42501' });
+      expect({ role, refused: await refusal(role, 'ALTER TABLE braid.canonical_events ADD COLUMN intruder int') }).toEqual({ role, refused: '42501' });
+      expect({ role, refused: await refusal(role, `CREATE ROLE ${uniqueId('intruder_')}`) }).toEqual({ role, refused: '42501' });
+      expect({ role, refused: await refusal(role, 'DROP TABLE braid.receipts') }).toEqual({ role, refused: '42501' });
+      // Row-level security restricts analysts only: a process sees both projects' rows in braid's own tables.
+      const seen = await as(role, `SELECT count(DISTINCT project_id) FILTER (WHERE project_id IN ($1, $2))::int AS n FROM braid.schema_changelog`, [projectA, projectB]);
+      expect({ role, projects: seen.rows[0].n }).toEqual({ role, projects: 2 });
+    }
+    // A new month's partition is created on a process's behalf (braid.ensure_event_partitions runs as its owner).
+    for (const role of [PROCESS_ROLES.ingest, PROCESS_ROLES.worker]) {
+      expect((await as(role, `SELECT braid.ensure_event_partitions('2031-01-01', '2031-01-01') >= 0 AS ok`)).rows[0]).toEqual({ ok: true });
+    }
   });
 });

@@ -93,11 +93,11 @@ describe('views as code', () => {
     expect(at('DROP VIEW analytics.active_persons_daily;')).toBeLessThan(at('DROP VIEW analytics.events;'));
     expect(at('VIEW analytics.events WITH')).toBeLessThan(at('VIEW analytics.identity_candidates WITH'));
     expect(at('DROP FUNCTION analytics.feature_adoption(')).toBeGreaterThanOrEqual(0);
-    expect(edited.statements.at(-1)).toBe('SELECT braid.apply_analyst_access();');
+    expect(edited.statements.at(-1)).toBe('SELECT braid.apply_process_access();');
   });
 
   it('derives a migration that only re-applies analysts\' access when a grant went missing', () => {
-    expect(revoked).toEqual({ statements: ['SELECT braid.apply_analyst_access();'], created: [], replaced: [], rebuilt: [], dropped: [], access: ['analytics.events'] });
+    expect(revoked).toEqual({ statements: ['SELECT braid.apply_analyst_access();', 'SELECT braid.apply_process_access();'], created: [], replaced: [], rebuilt: [], dropped: [], access: ['analytics.events'] });
   });
 });
 

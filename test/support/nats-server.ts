@@ -10,6 +10,13 @@ export function natsServerInstalled(): boolean {
   return CANDIDATES.some((c) => Boolean(c) && existsSync(c as string));
 }
 
+export interface PrivateNatsServerOptions {
+  /** The client port; a free one when absent. */
+  port?: number;
+  /** More nats-server arguments, e.g. a cluster member's name, cluster port and routes. */
+  extraArgs?: string[];
+}
+
 /**
  * A private nats-server with JetStream for one test file (or one test run), on its own port and
  * store directory, so a test can kill and restart it without touching the
@@ -19,10 +26,20 @@ export function natsServerInstalled(): boolean {
 export class PrivateNatsServer {
   private child: ChildProcess | null = null;
   readonly storeDir = mkdtempSync(join(tmpdir(), 'braid-nats-'));
-  port = 0;
+  port: number;
+  private readonly extraArgs: string[];
+
+  constructor(options: PrivateNatsServerOptions = {}) {
+    this.port = options.port ?? 0;
+    this.extraArgs = options.extraArgs ?? [];
+  }
 
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.child !== null;
   }
 
   async start(): Promise<void> {
@@ -30,7 +47,8 @@ export class PrivateNatsServer {
     if (this.port === 0) this.port = await freePort();
     const binary = CANDIDATES.find((c): c is string => Boolean(c) && existsSync(c as string));
     if (!binary) throw new Error('nats-server not found (set BRAID_TEST_NATS_SERVER)');
-    const child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir], { stdio: 'ignore' });
+    const args = ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir, ...this.extraArgs];
+    const child = spawn(binary, args, { stdio: 'ignore' });
     this.child = child;
     child.on('exit', () => {
       if (this.child === child) this.child = null;
@@ -71,7 +89,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-function isListening(port: number): Promise<boolean> {
+export function isListening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = tcpConnect({ host: '127.0.0.1', port });
     socket.once('connect', () => {
@@ -82,7 +100,7 @@ function isListening(port: number): Promise<boolean> {
   });
 }
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

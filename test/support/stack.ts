@@ -4,7 +4,7 @@ import { headers, type JetStreamClient, type JetStreamManager, type NatsConnecti
 import type pg from 'pg';
 import { inject } from 'vitest';
 import type { CreateProject } from '../../contracts/project';
-import { createPool } from '../../db/client';
+import { createPool, type ProcessRole } from '../../db/client';
 import { getAccounting, waitForDrain, type AccountingRow } from '../../db/accounting';
 import { createProject } from '../../db/projects';
 import { IngestConsumer, type IngestOptions } from '../../ingest/consumer';
@@ -79,7 +79,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const log = createLogger(process.env.BRAID_TEST_LOG_LEVEL ?? 'error', 'braid-test');
   const pool = createPool(config.DATABASE_URL, 10);
   for (const project of options.projects) await createProject(pool, project);
-  const servicePool = options.databaseUrl ? createPool(options.databaseUrl, 10) : pool;
+  // Each part acts as its own least-privilege role, as the processes do (BRAID_DB_ROLES).
+  const role = (name: ProcessRole) => (config.BRAID_DB_ROLES === 'on' ? name : undefined);
+  const serviceUrl = options.databaseUrl ?? config.DATABASE_URL;
+  const workerPool = createPool(serviceUrl, 10, role('worker'));
+  const ingestPool = createPool(serviceUrl, 10, role('ingest'));
+  const apiPool = createPool(config.DATABASE_URL, 10, role('api'));
 
   const nc = await connectNats(config.NATS_URL, 'braid-test');
   const js = nc.jetstream();
@@ -92,7 +97,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         address,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue,
-        pool: servicePool,
+        pool: workerPool,
         nc,
         log,
         operationChunk: options.operationChunk,
@@ -102,7 +107,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const workerRun = started?.worker.run();
   const connection = await Connection.connect({ address });
   const client = temporalClient(connection, config.TEMPORAL_NAMESPACE);
-  const baseSink = new TemporalSessionSink(client, servicePool, taskQueue, options.idleMs ?? 60_000);
+  const baseSink = new TemporalSessionSink(client, ingestPool, taskQueue, options.idleMs ?? 60_000);
   const sink = options.wrapSink ? options.wrapSink(baseSink) : baseSink;
 
   const filters = [...options.projects.map((p) => `braid.raw.${p.projectId}.>`), ...(options.extraFilters ?? [])];
@@ -113,7 +118,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     durables.push(durable);
     await ensureIngestConsumer(jsm, { durable, filterSubject, ackWaitMs: 30_000, maxAckPending: 10_000 });
     const consumer = new IngestConsumer(
-      { js, pool: servicePool, directory: new ProjectDirectory(servicePool), sink, log },
+      { js, pool: ingestPool, directory: new ProjectDirectory(ingestPool), sink, log },
       {
         durable,
         fetchSize: 200,
@@ -133,7 +138,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let api: Stack['api'] = null;
   let app: FastifyInstance | null = null;
   if (options.api) {
-    app = buildApi({ pool, nc, temporal: client, taskQueue, hosting: config.BRAID_SESSION_HOSTING, log });
+    app = buildApi({ pool: apiPool, nc, temporal: client, taskQueue, hosting: config.BRAID_SESSION_HOSTING, log });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
     const { token: adminToken } = await createToken(pool, { name: `test admin ${taskQueue}`, role: 'admin' });
@@ -189,7 +194,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await connection.close();
       for (const durable of durables) await jsm.consumers.delete(RAW_STREAM, durable).catch(() => undefined);
       await nc.close();
-      if (servicePool !== pool) await servicePool.end();
+      await Promise.all([workerPool.end(), ingestPool.end(), apiPool.end()]);
       await pool.end();
     },
   };

@@ -46,7 +46,30 @@ describe('loadConfig', () => {
       BRAID_OPERATION_CHUNK: 500,
       BRAID_TEMPORAL_DEV_PORT: 7233,
       BRAID_TEMPORAL_UI_PORT: 8233,
+      BRAID_DB_ROLES: 'on',
+      BRAID_MIGRATE_ON_START: true,
+      BRAID_LAKE_EVERY: 10_000,
     });
+  });
+
+  it.each([
+    [{ BRAID_DB_ROLES: 'off' }, 'BRAID_DB_ROLES', 'off'],
+    [{ BRAID_MIGRATE_ON_START: 'false' }, 'BRAID_MIGRATE_ON_START', false],
+    [{ BRAID_RAW_REPLICAS: '3' }, 'BRAID_RAW_REPLICAS', 3],
+    [{ BRAID_LAKE_URL: '/data/lake' }, 'BRAID_LAKE_URL', '/data/lake'],
+    [{ BRAID_LAKE_EVERY: '1m' }, 'BRAID_LAKE_EVERY', 60_000],
+  ])('reads %j', (env, key, value) => {
+    expect(loadConfig(env)[key as keyof ReturnType<typeof loadConfig>]).toEqual(value);
+  });
+
+  it.each([
+    [{ BRAID_DB_ROLES: 'yes' }, 'BRAID_DB_ROLES'],
+    [{ BRAID_MIGRATE_ON_START: '0' }, 'BRAID_MIGRATE_ON_START'],
+    [{ BRAID_RAW_REPLICAS: '0' }, 'BRAID_RAW_REPLICAS'],
+    [{ BRAID_RAW_REPLICAS: 'three' }, 'BRAID_RAW_REPLICAS'],
+    [{ BRAID_LAKE_EVERY: '10' }, 'BRAID_LAKE_EVERY'],
+  ])('refuses %j, naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(name);
   });
 
   it('leaves TEMPORAL_ADDRESS and BRAID_ADMIN_TOKEN unset by default (braid starts its own dev server, prints a token)', () => {
