@@ -1,5 +1,5 @@
 // Lint rules that guard the design. Folders follow the flow of data —
-// contracts → rules → db → ingest → workflows → activities → workers → api / cli —
+// contracts → rules → db → lake → ingest → workflows → activities → workers → api / cli —
 // and a folder imports only from folders before it (plus `runtime/` for
 // configuration and logging; the process wiring in `runtime/` is for the
 // commands). Workflow code must stay deterministic, so it may not import Node
@@ -12,7 +12,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 /** The folders in flow order; each may import only from those before it. */
-const FLOW = ['contracts', 'rules', 'db', 'ingest', 'workflows', 'activities', 'workers', 'api', 'cli'];
+const FLOW = ['contracts', 'rules', 'db', 'lake', 'ingest', 'workflows', 'activities', 'workers', 'api', 'cli'];
 const folderPatterns = (folder) => [`../${folder}`, `../${folder}/*`, `../../${folder}`, `../../${folder}/*`, `../../${folder}/**`, `../${folder}/**`];
 /** runtime/ modules that wire processes together (start services, supervise children): commands only. */
 const RUNTIME_WIRING = ['platform', 'supervisor', 'restart-policy', 'service-keeper', 'dependency-watch', 'services/*'].flatMap((m) => [`../runtime/${m}`, `../../runtime/${m}`]);
@@ -24,7 +24,7 @@ function flowRule(folder, { allowTypes = [], extra = [] } = {}) {
   const patterns = later.map((f) => ({
     group: folderPatterns(f),
     allowTypeImports: allowTypes.includes(f),
-    message: `${folder}/ comes before ${f}/ in the flow (contracts → rules → db → ingest → workflows → activities → workers → api / cli): move the shared part down the flow instead`,
+    message: `${folder}/ comes before ${f}/ in the flow (contracts → rules → db → lake → ingest → workflows → activities → workers → api / cli): move the shared part down the flow instead`,
   }));
   patterns.push({ group: [...RUNTIME_WIRING, ...folderPatterns('bench'), ...folderPatterns('sdk')], message: 'process wiring, the bench and the SDK are not for library code' });
   if (extra.length) patterns.push({ group: extra, message: `${folder}/ does no I/O` });
@@ -59,7 +59,7 @@ export default tseslint.config(
           ],
           patterns: [
             { group: ['../activities', '../activities/*'], allowTypeImports: true, message: 'cross into activities with `import type` only' },
-            { group: ['pg/*', 'nats/*', 'drizzle-orm/*', '../db', '../db/*', '../ingest', '../ingest/*', '../runtime/*', '../api/*', '../cli/*', '../workers/*'], message: 'workflow code does no I/O' },
+            { group: ['pg/*', 'nats/*', 'drizzle-orm/*', '../db', '../db/*', '../lake', '../lake/*', '../ingest', '../ingest/*', '../runtime/*', '../api/*', '../cli/*', '../workers/*'], message: 'workflow code does no I/O' },
           ],
         },
       ],
@@ -68,6 +68,8 @@ export default tseslint.config(
   flowRule('contracts', { extra: NO_IO }),
   flowRule('rules', { extra: NO_IO }),
   flowRule('db'),
+  // The lake: canonical events as Parquet files (DuckDB), written from db/'s rows.
+  flowRule('lake'),
   // Ingest signals workflows by the names in contracts/wire.ts, typed with the workflows' own types.
   flowRule('ingest', { allowTypes: ['workflows'] }),
   flowRule('activities'),

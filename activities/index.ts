@@ -6,6 +6,7 @@ import type { WriteDrainInput } from './canonical-events.types';
 import { writeDrain } from './canonical-events';
 import { drainHost, type DrainHostInput } from './session-host';
 import { createOperationActivities } from './operations';
+import { createLakeActivities } from './lake-export';
 
 export interface ActivityDeps {
   pool: pg.Pool;
@@ -24,6 +25,7 @@ export function createActivities({ pool, nc, log, operationChunk = 500 }: Activi
     writeDrain: (input: WriteDrainInput) => writeDrain(pool, log, input),
     drainHost: (input: DrainHostInput) => drainHost(pool, log, input),
     ...createOperationActivities({ pool, nc, log, chunkSize: operationChunk }),
+    ...createLakeActivities({ pool, log }),
   });
 }
 

@@ -11,6 +11,7 @@ import { registerConsent } from './commands/consent';
 import { registerDemo } from './commands/demo';
 import { registerErase } from './commands/erase';
 import { registerIngest } from './commands/ingest';
+import { registerLake } from './commands/lake';
 import { registerMaintenance } from './commands/maintenance';
 import { registerMigrate } from './commands/migrate';
 import { registerStatus } from './commands/status';
@@ -36,6 +37,7 @@ export function createProgram(): Command {
   registerBackfill(program);
   registerPersons(program);
   registerSession(program);
+  registerLake(program);
   registerSchema(program);
   registerConsent(program);
   registerErase(program);

@@ -2,3 +2,4 @@
 export { sessionWorkflow } from './session.workflow';
 export { operationWorkflow } from './operation.workflow';
 export { sessionHostWorkflow } from './session-host.workflow';
+export { lakeExportWorkflow } from './lake-export.workflow';

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { repoRoot } from '../../runtime/paths';
 import { devServerLogFile, prepareNats, preparePostgres, prepareTemporal, servicesStartedHere, startLocalDevServer } from '../../runtime/platform';
@@ -24,7 +24,7 @@ export function registerUp(program: Command): void {
       const temporal = await prepareTemporal(config, log, { command: 'up', devServer: true });
       // braid up's own metrics (service restarts) join the API's /metrics like the worker's and ingest's.
       const upMetrics = await serveMetrics(await freePort());
-      const supervisor = new Supervisor(await braidProcesses(temporal.address, upMetrics.port), log);
+      const supervisor = new Supervisor(await braidProcesses(temporal.address, upMetrics.port, config.BRAID_LAKE_URL ?? resolve(config.BRAID_STATE_DIR, 'lake')), log);
 
       // Every step runs even if one before it fails, so the dev server never outlives braid up.
       let stopped: Promise<void> | null = null;
@@ -80,9 +80,10 @@ export function registerUp(program: Command): void {
  * flow order and stopped in reverse (API first, worker last). They use the
  * Temporal this process prepared, so none of them starts a dev server. The
  * worker and ingest serve their metrics on local ports of their own, which
- * the API merges into its /metrics.
+ * the API merges into its /metrics. The worker keeps the lake (BRAID_LAKE_URL,
+ * by default .braid/lake).
  */
-async function braidProcesses(temporalAddress: string, upMetricsPort: number): Promise<ProcessSpec[]> {
+async function braidProcesses(temporalAddress: string, upMetricsPort: number, lakeUrl: string): Promise<ProcessSpec[]> {
   const cli = join(repoRoot, 'bin', 'braid.js');
   const [workerMetrics, ingestMetrics] = [await freePort(), await freePort()];
   const peers = [workerMetrics, ingestMetrics, upMetricsPort].map((port) => `http://127.0.0.1:${port}/metrics.json`).join(',');
@@ -94,7 +95,7 @@ async function braidProcesses(temporalAddress: string, upMetricsPort: number): P
     niceness,
   });
   return [
-    braid('worker', BACKGROUND_NICENESS, { BRAID_METRICS_PORT: String(workerMetrics) }),
+    braid('worker', BACKGROUND_NICENESS, { BRAID_METRICS_PORT: String(workerMetrics), BRAID_LAKE_URL: lakeUrl }),
     braid('ingest', BACKGROUND_NICENESS, { BRAID_METRICS_PORT: String(ingestMetrics) }),
     braid('api', 0, { BRAID_METRICS_PEERS: peers }),
   ];

@@ -6,8 +6,18 @@ import { watchPool } from '../../runtime/metrics';
 import { fetchText } from '../../runtime/metrics-server';
 import { freePort } from '../../runtime/services/local-process';
 import { startMaintenance } from '../../workers/maintenance';
+import { startLakeExport } from '../../workers/lake-export';
+import { lakeLocation } from '../../rules/lake-layout';
+import { ConfigError } from '../../runtime/config';
 import { temporalTls } from '../../runtime/tls';
 import { commandContext, onShutdown, serveProcessMetrics, stopInOrder } from '../process';
+
+/** BRAID_LAKE_URL as a directory, or a ConfigError naming the rule. */
+function lakeDirOf(url: string): string {
+  const location = lakeLocation(url, process.cwd());
+  if (!location.ok) throw new ConfigError([`BRAID_LAKE_URL: ${location.reason}`]);
+  return location.dir;
+}
 
 export function registerWorker(program: Command): void {
   program
@@ -16,6 +26,7 @@ export function registerWorker(program: Command): void {
     .option('--dev-server', 'when TEMPORAL_ADDRESS is unset, use (or start) a local Temporal dev server: development only')
     .action(async (opts: { devServer?: boolean }) => {
       const { config, log, tracing } = commandContext('worker');
+      const lakeDir = config.BRAID_LAKE_URL === undefined ? null : lakeDirOf(config.BRAID_LAKE_URL);
       // The SDK's runtime metrics go to a local port of their own; /metrics appends them.
       const temporalMetrics = config.BRAID_METRICS_PORT === undefined ? null : `127.0.0.1:${await freePort()}`;
       installTemporalRuntime({ metricsAddress: temporalMetrics ?? undefined });
@@ -35,6 +46,7 @@ export function registerWorker(program: Command): void {
         ...(config.BRAID_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.BRAID_WORKFLOW_BUNDLE } } : {}),
       });
       const stopMaintenance = startMaintenance(pool, log);
+      if (lakeDir) await startLakeExport({ client: temporal.client, pool, taskQueue: config.BRAID_TASK_QUEUE, lakeDir, everyMs: config.BRAID_LAKE_EVERY, log });
       watchPool(pool);
       const stopMetrics = await serveProcessMetrics(config, log, async () => (temporalMetrics ? [await fetchText(`http://${temporalMetrics}/metrics`)] : []));
       const workerRun = worker.run();

@@ -19,3 +19,4 @@ export * from './staged-events';
 export * from './analytics-views';
 export * from './rollups';
 export * from './audit-log';
+export * from './lake';

@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { LAKE_COLUMNS, type LakeColumnKind } from '../db/lake';
+import { eventsDir, PARTITION_FILE } from '../rules/lake-layout';
+
+/**
+ * The lake's files, through DuckDB (in-process): a partition's rows, given
+ * as JSON lines, become one Parquet file (zstd) that replaces the old one
+ * atomically, so a reader sees the old partition or the new one, never half
+ * of one; and SQL over the whole lake as a table `events`.
+ */
+
+const DUCKDB_TYPES: Record<LakeColumnKind, string> = { text: 'VARCHAR', timestamp: 'TIMESTAMPTZ', json: 'JSON' };
+
+let writer: Promise<DuckDBInstance> | null = null;
+
+/** One in-memory DuckDB per process for writing, on one thread: the pipeline keeps the cores. */
+function writerInstance(): Promise<DuckDBInstance> {
+  writer ??= DuckDBInstance.create(':memory:', { threads: '1' });
+  return writer;
+}
+
+/** A string as a DuckDB SQL literal. */
+function literal(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** The lines of a partition, written by `produce` through `write`; false when there were none. */
+export type LineProducer = (write: (lines: string[]) => Promise<void>) => Promise<number>;
+
+/**
+ * Writes a partition from its rows: JSON lines into a scratch file, then
+ * DuckDB copies them to `<dir>/events.parquet` under a temporary name that
+ * is renamed over the old file. A partition with no rows is removed.
+ * Returns the number of rows written.
+ */
+export async function writePartition(dir: string, produce: LineProducer): Promise<number> {
+  await mkdir(dir, { recursive: true });
+  const scratch = `${dir}/.rows-${randomBytes(6).toString('hex')}`;
+  try {
+    const rows = await writeLines(`${scratch}.ndjson`, produce);
+    if (rows === 0) {
+      await rm(dir, { recursive: true, force: true });
+      return 0;
+    }
+    const connection = await (await writerInstance()).connect();
+    try {
+      await connection.run(
+        `COPY (SELECT * FROM read_json(${literal(`${scratch}.ndjson`)}, format = 'newline_delimited', columns = ${columnsStruct()})) ` +
+          `TO ${literal(`${scratch}.parquet`)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+    } finally {
+      connection.closeSync();
+    }
+    await rename(`${scratch}.parquet`, `${dir}/${PARTITION_FILE}`);
+    return rows;
+  } finally {
+    await rm(`${scratch}.ndjson`, { force: true });
+    await rm(`${scratch}.parquet`, { force: true });
+  }
+}
+
+async function writeLines(path: string, produce: LineProducer): Promise<number> {
+  const out = createWriteStream(path);
+  try {
+    const rows = await produce(async (lines) => {
+      if (!out.write(`${lines.join('\n')}\n`)) await once(out, 'drain');
+    });
+    out.end();
+    await once(out, 'finish');
+    return rows;
+  } catch (error) {
+    out.destroy();
+    throw error;
+  }
+}
+
+/** `{event_id: 'VARCHAR', …}`: read_json's column types, from analytics.events' declaration. */
+function columnsStruct(): string {
+  return `{${LAKE_COLUMNS.map((c) => `${c.name}: '${DUCKDB_TYPES[c.kind]}'`).join(', ')}}`;
+}
+
+/** The date directories a project has in the lake (to remove those whose events are all gone). */
+export async function partitionDirs(projectDirPath: string): Promise<string[]> {
+  try {
+    return (await readdir(projectDirPath, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+export interface LakeQueryResult {
+  columns: string[];
+  rows: Record<string, unknown>[];
+}
+
+/**
+ * Runs DuckDB SQL over the lake, where `events` is every partition
+ * (`project_id` and `event_date` from the paths). A lake with no files yet
+ * answers from an empty `events` with the same columns.
+ */
+export async function queryLake(lakeDir: string, query: string): Promise<LakeQueryResult> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    await defineEvents(connection, lakeDir);
+    const reader = await connection.runAndReadAll(query);
+    return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function defineEvents(connection: DuckDBConnection, lakeDir: string): Promise<void> {
+  const glob = `${eventsDir(lakeDir)}/project_id=*/event_date=*/*.parquet`;
+  const files = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM glob(${literal(glob)})`);
+  const hasFiles = Number(files.getRowObjectsJson()[0]?.n ?? 0) > 0;
+  if (hasFiles) {
+    await connection.run(
+      `CREATE VIEW events AS SELECT * FROM read_parquet(${literal(glob)}, hive_partitioning = true, ` +
+        `hive_types = {'project_id': VARCHAR, 'event_date': DATE})`,
+    );
+  } else {
+    const columns = LAKE_COLUMNS.map((c) => `NULL::${DUCKDB_TYPES[c.kind]} AS ${c.name}`).join(', ');
+    await connection.run(`CREATE VIEW events AS SELECT ${columns}, NULL::VARCHAR AS project_id, NULL::DATE AS event_date WHERE false`);
+  }
+}

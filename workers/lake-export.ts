@@ -1,0 +1,25 @@
+import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import type pg from 'pg';
+import { registerLake } from '../db/lake';
+import type { Logger } from '../runtime/logger';
+import { lakeExportWorkflow } from '../workflows/lake-export.workflow';
+
+/** The continuous lake export's workflow id: one per database and namespace. */
+export const LAKE_EXPORT_WORKFLOW_ID = 'lake-export';
+
+/**
+ * Registers the lake (the triggers start recording changes; a new lake gets
+ * every partition queued) and makes sure the export workflow runs. Every
+ * worker does this at start; the first one starts the workflow, the others
+ * find it running.
+ */
+export async function startLakeExport(options: { client: Client; pool: pg.Pool; taskQueue: string; lakeDir: string; everyMs: number; log: Logger }): Promise<void> {
+  const fresh = await registerLake(options.pool, options.lakeDir);
+  const handle = await options.client.workflow.start(lakeExportWorkflow, {
+    workflowId: LAKE_EXPORT_WORKFLOW_ID,
+    taskQueue: options.taskQueue,
+    args: [{ lakeUrl: options.lakeDir, everyMs: options.everyMs }],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+  });
+  options.log.info({ lake: options.lakeDir, workflowId: handle.workflowId, fresh }, fresh ? 'lake registered: exporting every partition' : 'lake export running');
+}
