@@ -11,10 +11,13 @@ import { findExecutable, freePort, isListening, isLocalHost, startDetached, wait
 /**
  * Makes NATS_URL usable: when the local server is down, starts nats-server
  * with JetStream and a store directory, as the machine's own service would.
- * Says whether it started one.
+ * A list of servers is a cluster: braid never starts a node of it, the
+ * client connects to whichever answers. Says whether it started one.
  */
 export async function ensureNats(natsUrl: string, log: Logger): Promise<boolean> {
-  const first = natsUrl.split(',')[0] as string;
+  const servers = natsUrl.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (servers.length !== 1) return false;
+  const first = servers[0] as string;
   const url = new URL(first.includes('://') ? first : `nats://${first}`);
   const host = url.hostname || '127.0.0.1';
   const port = Number(url.port || 4222);
