@@ -8,6 +8,7 @@ import { registerOpenApi } from './openapi';
 import { requestTelemetry } from './request-telemetry';
 import { auditOperatorActions } from './audit';
 import { consentRoutes } from './routes/consent';
+import { contractRoutes } from './routes/contracts';
 import { auditRoutes } from './routes/audit';
 import { writeKeyRoutes } from './routes/write-keys';
 import { consoleRoutes } from './routes/console';
@@ -47,6 +48,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     operationRoutes(api, deps);
     personRoutes(api, deps);
     schemaRoutes(api, deps);
+    contractRoutes(api, deps);
     consentRoutes(api, deps);
     deviceRoutes(api, deps);
     consoleRoutes(api, deps);

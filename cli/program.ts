@@ -8,6 +8,7 @@ import { registerSession } from './commands/session';
 import { registerProject } from './commands/project';
 import { registerSchema } from './commands/schema';
 import { registerConsent } from './commands/consent';
+import { registerContract } from './commands/contract';
 import { registerDemo } from './commands/demo';
 import { registerErase } from './commands/erase';
 import { registerIngest } from './commands/ingest';
@@ -38,6 +39,7 @@ export function createProgram(): Command {
   registerPersons(program);
   registerSession(program);
   registerLake(program);
+  registerContract(program);
   registerSchema(program);
   registerConsent(program);
   registerErase(program);

@@ -9,6 +9,8 @@ import { schemaTargetOf } from '../../rules/schema-snapshot';
 import type { ApiDeps } from '../deps';
 import { ApiError, notFound } from '../errors';
 import { pathParams, responses, type ApiApp } from '../typed-routes';
+import { consumerBreaks } from './contracts';
+import type { JsonSchema } from '../../rules/schema-validation';
 
 /** The schema registry: push with compatibility rules, read versions and the changelog, check events offline. */
 export function schemaRoutes(app: ApiApp, deps: ApiDeps): void {
@@ -51,12 +53,21 @@ export function schemaRoutes(app: ApiApp, deps: ApiDeps): void {
         201: 'a new version, with its changelog summary',
         400: 'not a valid JSON Schema, a bad version or event name',
         404: 'no such project',
-        409: 'incompatible with the current version, or a version that is not the next one',
+        409: 'incompatible with the current version, a version that is not the next one, or it would break a registered consumer (`breaks_consumers`; push with force)',
       }),
     },
     handler: async ({ params, body, identity }, reply) => {
       const project = await requireProject(deps.pool, params.p as string);
       const key = requireKey(params.event as string);
+      // A change that breaks a registered consumer needs force (the audit log keeps that it was forced).
+      const broken = await consumerBreaks(deps, project.projectId, key, body.schema as JsonSchema);
+      const brokenConsumers = [...new Set(broken.map((b) => b.consumer))];
+      if (broken.length > 0 && !body.force) {
+        throw new ApiError(409, 'breaks_consumers', `this schema would break consumer${brokenConsumers.length > 1 ? 's' : ''} ${brokenConsumers.join(', ')}; push with force to do it anyway`, {
+          consumers: brokenConsumers,
+          breaks: broken,
+        });
+      }
       const outcome = await pushSchema(deps.pool, {
         projectId: project.projectId,
         key,
@@ -83,6 +94,7 @@ export function schemaRoutes(app: ApiApp, deps: ApiDeps): void {
         changes: outcome.changes,
         author: identity?.name ?? null,
         changedAt: outcome.changedAt,
+        brokenConsumers,
         warnings: similar.map((name) => ({
           code: 'probable_duplicate_name',
           message: `"${key}" and "${name}" differ only in case or separators: probably the same event`,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CheckProblem, CheckResult } from '../../contracts/schemas';
+import type { ContractBreak } from '../../rules/consumer-contracts';
 import { ApiCallError, ApiClient } from '../api-client';
 import { runClientCommand } from '../client-command';
 import { renderTable } from '../table';
@@ -91,13 +92,14 @@ export function registerSchema(program: Command): void {
     );
 
   schema
-    .command('check <file>')
-    .description('check NDJSON events (one per line) against the registry and tracking plan, as ingest would; exits 1 when any would be rejected (or flagged, see --fail-on)')
+    .command('check [file]')
+    .description('check NDJSON events (one per line) against the registry and tracking plan, as ingest would; exits 1 when any would be rejected (or flagged, see --fail-on); with --proposed, also which registered consumers a schema change would break')
     .option('-p, --project <projectId>', 'the project (default: BRAID_PROJECT)')
     .option('--channel <channel>', "the channel to check as (default: the project's first)")
     .option('--fail-on <level>', '"flag": fail on flagged or rejected events; "block": only on rejected ones', 'flag')
     .option('--json', 'print the result as JSON')
-    .action((file: string, opts: { project?: string; channel?: string; failOn: string; json?: boolean }) =>
+    .option('--proposed <event=file>', 'a schema you mean to push for an event: name the consumers it would break (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .action((file: string | undefined, opts: { project?: string; channel?: string; failOn: string; json?: boolean; proposed: string[] }) =>
       runClientCommand(() =>
         readably(async () => {
           const projectId = opts.project ?? process.env.BRAID_PROJECT;
@@ -109,16 +111,57 @@ export function registerSchema(program: Command): void {
             console.error(`braid: --fail-on is "flag" or "block", not "${opts.failOn}"`);
             return 2;
           }
+          if (file === undefined && opts.proposed.length === 0) {
+            console.error('braid: give an NDJSON file of events to check, or --proposed <event=schema.json>');
+            return 2;
+          }
+          const impact = await proposedImpact(new ApiClient(), projectId, opts.proposed);
+          if (impact === null) return 2;
+          if (file === undefined) {
+            if (opts.json) console.log(JSON.stringify({ proposed: impact }));
+            return impact.some((i) => i.breaks.length > 0) ? 1 : 0;
+          }
           const text = readInput(file);
           if (text === null) return 2;
           const result = await checkFile(new ApiClient(), projectId, text, opts.channel);
           if (opts.json) console.log(JSON.stringify(result));
           else printCheck(file, result);
-          const failed = result.rejected > 0 || (opts.failOn === 'flag' && result.flagged > 0);
+          const failed = result.rejected > 0 || (opts.failOn === 'flag' && result.flagged > 0) || impact.some((i) => i.breaks.length > 0);
           return failed ? 1 : 0;
         }),
       ),
     );
+}
+
+/**
+ * For each `--proposed event=file`: the registered consumers that schema
+ * would break, printed as it goes; null (exit 2) for an argument or file
+ * that cannot be read.
+ */
+async function proposedImpact(api: ApiClient, projectId: string, proposed: string[]): Promise<{ event: string; breaks: ContractBreak[] }[] | null> {
+  const out: { event: string; breaks: ContractBreak[] }[] = [];
+  for (const arg of proposed) {
+    const at = arg.lastIndexOf('=');
+    if (at <= 0 || at === arg.length - 1) {
+      console.error(`braid: --proposed takes <event>=<schema file>, not ${JSON.stringify(arg)}`);
+      return null;
+    }
+    const [event, file] = [arg.slice(0, at), arg.slice(at + 1)];
+    const text = readInput(file);
+    if (text === null) return null;
+    let schema: unknown;
+    try {
+      schema = JSON.parse(text);
+    } catch (error) {
+      console.error(`braid: ${file} is not JSON: ${(error as Error).message}`);
+      return null;
+    }
+    const res = await api.call<{ consumers: string[]; breaks: ContractBreak[] }>('POST', `/api/projects/${encodeURIComponent(projectId)}/contracts/impact`, { event, schema });
+    out.push({ event, breaks: res.breaks });
+    if (res.breaks.length === 0) console.error(`${event}: breaks no registered consumer`);
+    for (const b of res.breaks) console.error(`${event}: would break consumer ${b.consumer}: ${b.message}`);
+  }
+  return out;
 }
 
 /** Sends the file's lines in parts, keeping their line numbers, and adds up the answers. */
@@ -182,6 +225,9 @@ async function readably(work: () => Promise<void | number>): Promise<void | numb
     if (Array.isArray(error.details)) {
       for (const d of error.details as { path?: string; message?: string }[]) console.error(`  ${d.path ?? ''}: ${d.message ?? JSON.stringify(d)}`);
     }
+    // A push that would break registered consumers names each break.
+    const breaks = (error.details as { breaks?: ContractBreak[] } | undefined)?.breaks;
+    if (Array.isArray(breaks)) for (const b of breaks) console.error(`  ${b.consumer}: ${b.message}`);
     return error.status === 0 ? 3 : 2;
   }
 }

@@ -36,7 +36,7 @@ DECLARE
   -- backfills and erasures change them in workflows).
   api_writes constant text[] := ARRAY['projects', 'project_secrets', 'write_keys', 'api_tokens', 'operations',
     'consent_records', 'event_schemas', 'schema_changelog', 'rejected_events', 'suppressions', 'erased_subjects',
-    'identities', 'identity_links'];
+    'identities', 'identity_links', 'consumer_contracts'];
   rollups constant text[] := ARRAY['health_counts', 'health_latency', 'quality_counts'];
   t text;
 BEGIN

@@ -20,3 +20,4 @@ export * from './analytics-views';
 export * from './rollups';
 export * from './audit-log';
 export * from './lake';
+export * from './consumer-contracts';
