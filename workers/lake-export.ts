@@ -4,8 +4,10 @@ import { registerLake } from '../db/lake';
 import type { Logger } from '../runtime/logger';
 import { lakeExportWorkflow } from '../workflows/lake-export.workflow';
 
-/** The continuous lake export's workflow id: one per database and namespace. */
-export const LAKE_EXPORT_WORKFLOW_ID = 'lake-export';
+/** The continuous lake export's workflow id: one per deployment (namespace and task queue). */
+export function lakeExportWorkflowId(taskQueue: string): string {
+  return `lake-export:${taskQueue}`;
+}
 
 /**
  * Registers the lake (the triggers start recording changes; a new lake gets
@@ -16,7 +18,7 @@ export const LAKE_EXPORT_WORKFLOW_ID = 'lake-export';
 export async function startLakeExport(options: { client: Client; pool: pg.Pool; taskQueue: string; lakeDir: string; everyMs: number; log: Logger }): Promise<void> {
   const fresh = await registerLake(options.pool, options.lakeDir);
   const handle = await options.client.workflow.start(lakeExportWorkflow, {
-    workflowId: LAKE_EXPORT_WORKFLOW_ID,
+    workflowId: lakeExportWorkflowId(options.taskQueue),
     taskQueue: options.taskQueue,
     args: [{ lakeUrl: options.lakeDir, everyMs: options.everyMs }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

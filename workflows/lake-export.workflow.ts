@@ -25,7 +25,7 @@ export const lakeExportStatusQuery = defineQuery<LakeExportStatus>('lakeExportSt
 const ROUNDS_PER_RUN = 500;
 
 /**
- * The continuous lake export (one per database, id `lake-export`): round
+ * The continuous lake export (one per deployment, id `lake-export:<task queue>`): round
  * after round, the activity writes out queued partitions; when none are
  * left it waits `everyMs`. Each round is idempotent, so a crash retries it.
  */

@@ -1,8 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createPool } from '../../db/client';
@@ -17,6 +18,7 @@ import { exportedNames, metricNamesIn, opsFiles } from '../support/ops-names';
 import { parseExposition, sumSamples } from '../../runtime/metrics';
 import { databaseUrlNamed, dropDatabase } from '../support/test-env';
 
+const run = promisify(execFile);
 const unique = (prefix: string) => `${prefix}${randomBytes(5).toString('hex')}`;
 
 /**
@@ -107,6 +109,22 @@ describe('braid up', () => {
     // Secrets used in this run never reach the logs of any process.
     expect(output).not.toContain(adminToken);
     expect(output).not.toContain(writeKeys.web);
+  });
+
+  it('keeps the lake in its state directory: the event just written shows up in `braid lake query`', async () => {
+    const lake = join(stateDir, 'lake');
+    const query = `SELECT count(*)::INTEGER AS n FROM events WHERE project_id = '${projectId}'`;
+    const lakeCount = async () => {
+      const res = await run(process.execPath, [join(repoRoot, 'bin', 'braid.js'), 'lake', 'query', '--lake', lake, '--json', query], { env, cwd: repoRoot });
+      return (JSON.parse(res.stdout.trim()) as { n: number }).n;
+    };
+    const deadline = Date.now() + 60_000;
+    let n = await lakeCount();
+    while (n < 1 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      n = await lakeCount();
+    }
+    expect(n).toBe(1);
   });
 
   it("serves one /metrics with every process's series, and every metric the dashboard, alert rules and runbooks name", async () => {
