@@ -9,6 +9,7 @@ import { requestTelemetry } from './request-telemetry';
 import { auditOperatorActions } from './audit';
 import { consentRoutes } from './routes/consent';
 import { contractRoutes } from './routes/contracts';
+import { analysisRoutes } from './routes/analysis';
 import { auditRoutes } from './routes/audit';
 import { writeKeyRoutes } from './routes/write-keys';
 import { consoleRoutes } from './routes/console';
@@ -52,6 +53,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     consentRoutes(api, deps);
     deviceRoutes(api, deps);
     consoleRoutes(api, deps);
+    analysisRoutes(api, deps);
     auditRoutes(api, deps);
     writeKeyRoutes(api, deps);
   });

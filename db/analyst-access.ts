@@ -120,3 +120,18 @@ export async function listAnalystGrants(pool: pg.Pool, role?: string): Promise<A
     .where(role === undefined ? undefined : eq(analystGrants.roleName, role))
     .orderBy(asc(analystGrants.roleName), asc(analystGrants.projectId));
 }
+
+/**
+ * The projects a Postgres role may read through the analytics views: those
+ * granted to it or to a role it is a member of, as row-level security has it
+ * (migration `analyst_functions`). None for a role that does not exist.
+ */
+export async function projectsReadableBy(pool: pg.Pool, role: string): Promise<string[]> {
+  const oidOf = (name: unknown) => sql`(SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = ${name})`;
+  const rows = await createDb(pool)
+    .selectDistinct({ projectId: analystGrants.projectId })
+    .from(analystGrants)
+    .where(sql`pg_catalog.pg_has_role(${oidOf(role)}, ${oidOf(analystGrants.roleName)}, 'MEMBER')`)
+    .orderBy(asc(analystGrants.projectId));
+  return rows.map((r) => r.projectId);
+}

@@ -3,7 +3,7 @@
 // tab's sessionStorage only.
 'use strict';
 
-const state = { token: sessionStorage.getItem('braid-token'), role: null, charts: {}, timer: null };
+const state = { token: sessionStorage.getItem('braid-token'), role: null, charts: {}, timer: null, eventNames: null, ran: {} };
 const $ = (selector) => document.querySelector(selector);
 
 async function api(method, path, body) {
@@ -44,6 +44,7 @@ async function signIn(token) {
   $('#nav').hidden = false;
   $('#page').hidden = false;
   await loadProjects();
+  setDefaultPeriod();
   await show();
 }
 
@@ -66,13 +67,28 @@ async function loadProjects() {
 
 // ---- pages ------------------------------------------------------------------
 
-const pages = { health: showHealth, rejections: showRejections, quality: showQuality, consent: showConsent, operations: showOperations, identity: showIdentity };
+const pages = {
+  health: showHealth,
+  rejections: showRejections,
+  quality: showQuality,
+  consent: showConsent,
+  operations: showOperations,
+  identity: showIdentity,
+  funnel: showFunnel,
+  'time-to-convert': showTimeToConvert,
+  adoption: showAdoption,
+  retention: showRetention,
+  'active-persons': showActivePersons,
+};
+/** The analysts' pages: a period in the toolbar, and the freshness, SQL and guardrails beside each figure. */
+const ANALYSIS_PAGES = ['funnel', 'time-to-convert', 'adoption', 'retention', 'active-persons'];
 
 async function show() {
   const page = pages[location.hash.slice(1)] ? location.hash.slice(1) : 'health';
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.page === page);
   for (const view of document.querySelectorAll('.view')) view.hidden = view.id !== page;
   $('#window-label').hidden = page !== 'health';
+  $('#period-label').hidden = !ANALYSIS_PAGES.includes(page);
   showError('#page-error', null);
   clearInterval(state.timer);
   try {
@@ -85,7 +101,10 @@ async function show() {
 }
 
 window.addEventListener('hashchange', () => state.role && show());
-$('#project').addEventListener('change', () => show());
+$('#project').addEventListener('change', () => {
+  state.eventNames = null;
+  show();
+});
 $('#window').addEventListener('change', () => show());
 $('#refresh').addEventListener('click', () => show());
 
@@ -410,5 +429,354 @@ $('#sandbox-form').addEventListener('submit', async (event) => {
     showError('#page-error', error);
   }
 });
+
+// ---- analysis: funnel, time to convert, adoption, retention, active persons ----
+
+const percent = (rate) => `${(rate * 100).toFixed(1)} %`;
+const count = (n) => n.toLocaleString('en-US');
+const projectPath = (suffix) => `/api/projects/${encodeURIComponent($('#project').value)}/analysis/${suffix}`;
+
+/** A datetime-local value for a time (in the browser's time zone). */
+const localInput = (date) => new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+
+function setDefaultPeriod() {
+  const to = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
+  if (!$('#period-to').value) $('#period-to').value = localInput(to);
+  if (!$('#period-from').value) $('#period-from').value = localInput(new Date(to.getTime() - 7 * 86_400_000));
+}
+
+/** The toolbar's period as the API takes it: ISO-8601 times, half-open [from, to). */
+function period() {
+  const [from, to] = [$('#period-from').value, $('#period-to').value];
+  if (!from || !to) throw new Error('Pick a period: from and to.');
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+}
+
+/** The project's event names (most frequent first), into every event picker, keeping what was picked. */
+async function loadEventNames() {
+  if (!$('#project').value) return [];
+  if (!state.eventNames) {
+    const { events } = await api('GET', `${projectPath('event-names')}?days=90`);
+    state.eventNames = events.map((e) => e.event);
+  }
+  for (const select of document.querySelectorAll('select.event-name')) fillEventPicker(select, select.value);
+  return state.eventNames;
+}
+
+function fillEventPicker(select, wanted) {
+  const names = state.eventNames ?? [];
+  select.replaceChildren(...names.map((name) => new Option(name, name)));
+  if (wanted && names.includes(wanted)) select.value = wanted;
+}
+
+/** Beside every figure: how fresh it is, the SQL it ran (shown on demand, to copy), and the guardrails. */
+function showBeside(page, answer) {
+  $(`#${page}-result`).hidden = false;
+  const f = answer.freshness;
+  const line = $(`#${page}-freshness`);
+  const written = f.latestWrittenAt ? `newest event in this period written ${new Date(f.latestWrittenAt).toLocaleString()} (${duration(f.ageSeconds)} ago)` : 'no events written in this period';
+  const behind = [
+    f.undecided > 0 ? `${count(f.undecided)} messages of the last 15 minutes are not decided yet (in flight or held for consent)` : '',
+    f.lakePendingPartitions > 0 ? `the lake export has ${count(f.lakePendingPartitions)} partitions to rewrite` : '',
+  ].filter(Boolean);
+  line.textContent = `Data as of ${new Date(f.now).toLocaleString()}: ${written}.${behind.length ? ` Catching up: ${behind.join('; ')}.` : ''}`;
+  line.classList.toggle('behind', f.behind);
+  line.dataset.behind = String(f.behind);
+
+  const items = answer.guardrails.map((g) => {
+    const li = document.createElement('li');
+    li.className = `severity-${g.severity}`;
+    li.dataset.code = g.code;
+    li.dataset.severity = g.severity;
+    li.dataset.subject = g.subject;
+    const label = Object.assign(document.createElement('span'), { className: 'severity', textContent: g.severity });
+    li.append(label, g.message);
+    return li;
+  });
+  if (items.length === 0) items.push(Object.assign(document.createElement('li'), { className: 'severity-none', textContent: 'Nothing found that makes these numbers misleading.' }));
+  $(`#${page}-guardrails ul`).replaceChildren(...items);
+
+  $(`#${page}-sql`).textContent = answer.sql;
+}
+
+/** "Show SQL" and "Copy" on every analysis page. */
+for (const page of ANALYSIS_PAGES) {
+  const toggle = $(`#${page}-sql-toggle`);
+  const pre = $(`#${page}-sql`);
+  const copy = $(`#${page}-sql-copy`);
+  toggle.addEventListener('click', () => {
+    pre.hidden = !pre.hidden;
+    copy.hidden = pre.hidden;
+    toggle.textContent = pre.hidden ? 'Show SQL' : 'Hide SQL';
+    toggle.setAttribute('aria-expanded', String(!pre.hidden));
+  });
+  copy.addEventListener('click', () => {
+    const selectIt = () => window.getSelection()?.selectAllChildren(pre);
+    const clipboard = window.navigator.clipboard;
+    const copied = clipboard ? clipboard.writeText(pre.textContent) : Promise.reject(new Error('no clipboard'));
+    copied.then(
+      () => (copy.textContent = 'Copied'),
+      () => {
+        selectIt();
+        copy.textContent = 'Selected: press Ctrl+C';
+      },
+    );
+  });
+}
+
+/** Runs a page's figure when its form is sent, and again on refresh once it has run. */
+function analysisForm(formId, page, run) {
+  $(formId).addEventListener('submit', (event) => {
+    event.preventDefault();
+    showError('#page-error', null);
+    state.ran[page] = true;
+    run().catch((error) => showError('#page-error', error));
+  });
+}
+// Funnel: pick 2–10 steps from the project's event names, a window and a breakdown.
+
+const MAX_STEPS = 10;
+
+function addStep(wanted) {
+  const box = $('#funnel-steps');
+  if (box.children.length >= MAX_STEPS) return;
+  const step = document.createElement('div');
+  step.className = 'step';
+  const select = document.createElement('select');
+  select.className = 'event-name';
+  select.setAttribute('aria-label', 'funnel step');
+  fillEventPicker(select, wanted);
+  const remove = Object.assign(document.createElement('button'), { type: 'button', textContent: '×', title: 'remove this step' });
+  remove.addEventListener('click', () => {
+    if (box.children.length > 2) step.remove();
+    numberSteps();
+  });
+  step.append(Object.assign(document.createElement('span'), { className: 'number' }), select, remove);
+  box.append(step);
+  numberSteps();
+}
+
+function numberSteps() {
+  [...$('#funnel-steps').children].forEach((step, i) => {
+    step.querySelector('.number').textContent = `${i + 1}.`;
+    step.querySelector('select').dataset.step = String(i + 1);
+  });
+}
+
+$('#funnel-add-step').addEventListener('click', () => addStep());
+
+async function showFunnel() {
+  const names = await loadEventNames();
+  while ($('#funnel-steps').children.length < 2) addStep(names[$('#funnel-steps').children.length]);
+  if (state.ran.funnel) await runFunnel();
+}
+
+async function runFunnel() {
+  const query = new URLSearchParams(period());
+  for (const select of document.querySelectorAll('#funnel-steps select')) query.append('steps', select.value);
+  query.set('window', $('#funnel-window').value);
+  if ($('#funnel-breakdown').value) query.set('breakdown', $('#funnel-breakdown').value);
+  const answer = await api('GET', `${projectPath('funnel')}?${query}`);
+  const segments = answer.segments ?? [];
+  const colors = ['#2f6fdb', '#12a150', '#e0a100', '#b42318', '#6b3fa0', '#0f8b8d', '#8a5a00', '#5b6475'];
+  chart('funnel-chart', {
+    type: 'bar',
+    data: {
+      labels: answer.funnel.map((s) => `${s.step}. ${s.event}`),
+      datasets: segments.length
+        ? segments.map((seg, i) => ({ label: seg.value, data: seg.steps.map((s) => s.persons), backgroundColor: colors[i % colors.length] }))
+        : [{ label: 'persons', data: answer.funnel.map((s) => s.persons), backgroundColor: '#2f6fdb' }],
+    },
+    options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
+  });
+
+  const head = document.createElement('tr');
+  for (const title of ['Step', 'Event', 'Persons', 'Conversion', ...segments.map((seg) => `${answer.breakdown}=${seg.value}`)]) head.append(Object.assign(document.createElement('th'), { textContent: title }));
+  $('#funnel-table thead').replaceChildren(head);
+  $('#funnel-table tbody').replaceChildren(
+    ...answer.funnel.map((s) => {
+      const tr = document.createElement('tr');
+      tr.dataset.step = String(s.step);
+      const persons = cell(count(s.persons));
+      persons.dataset.figure = 'persons';
+      const rate = cell(percent(s.conversionRate));
+      rate.dataset.figure = 'conversion';
+      tr.append(cell(String(s.step)), cell(s.event), persons, rate);
+      for (const seg of segments) {
+        const own = seg.steps.find((x) => x.step === s.step);
+        const td = cell(own ? count(own.persons) : '0');
+        td.dataset.segment = seg.value;
+        tr.append(td);
+      }
+      return tr;
+    }),
+  );
+  $('#funnel-segments').hidden = segments.length === 0;
+  $('#funnel-segments tbody').replaceChildren(
+    ...segments.map((seg) => {
+      const tr = document.createElement('tr');
+      tr.dataset.segment = seg.value;
+      tr.append(cell(`${answer.breakdown}=${seg.value}`), cell(count(seg.persons)), cell(count(seg.converted)), cell(percent(seg.conversionRate)));
+      return tr;
+    }),
+  );
+  showBeside('funnel', answer);
+}
+
+analysisForm('#funnel-form', 'funnel', runFunnel);
+
+// Time to convert: started, converted, percentiles and a histogram.
+
+const seconds = (s) => (s === null || s === undefined ? '–' : duration(Math.round(s)));
+
+async function showTimeToConvert() {
+  const names = await loadEventNames();
+  if ($('#conversion-from-event').value === $('#conversion-to-event').value && names[1]) $('#conversion-to-event').value = names[1];
+  if (state.ran['time-to-convert']) await runTimeToConvert();
+}
+
+async function runTimeToConvert() {
+  const query = new URLSearchParams({ ...period(), fromEvent: $('#conversion-from-event').value, toEvent: $('#conversion-to-event').value, window: $('#conversion-window').value });
+  const answer = await api('GET', `${projectPath('time-to-convert')}?${query}`);
+  const figure = (name, text) => (document.querySelector(`[data-figure="ttc-${name}"]`).textContent = text);
+  figure('started', count(answer.started));
+  figure('converted', count(answer.converted));
+  figure('rate', answer.started ? percent(answer.converted / answer.started) : '–');
+  figure('p50', seconds(answer.p50Seconds));
+  figure('p90', seconds(answer.p90Seconds));
+  figure('p99', seconds(answer.p99Seconds));
+  chart('conversion-chart', {
+    type: 'bar',
+    data: {
+      labels: answer.histogram.map((b) => `${duration(b.fromSeconds)}–${duration(b.toSeconds)}`),
+      datasets: [{ label: 'persons converted', data: answer.histogram.map((b) => b.persons), backgroundColor: '#12a150' }],
+    },
+    options: { scales: { y: { beginAtZero: true } } },
+  });
+  showBeside('time-to-convert', answer);
+}
+
+analysisForm('#conversion-form', 'time-to-convert', runTimeToConvert);
+
+// Feature adoption per day or week, per channel and app version.
+
+async function showAdoption() {
+  await loadEventNames();
+  if (state.ran.adoption) await runAdoption();
+}
+
+async function runAdoption() {
+  const query = new URLSearchParams({ ...period(), event: $('#adoption-event').value, interval: $('#adoption-interval').value });
+  const answer = await api('GET', `${projectPath('adoption')}?${query}`);
+  const series = (b) => `${b.channel} ${b.appVersion ?? '(no app version)'}`;
+  const buckets = [...new Set(answer.buckets.map((b) => b.bucket))].sort();
+  const names = [...new Set(answer.buckets.map(series))];
+  const colors = ['#2f6fdb', '#12a150', '#e0a100', '#b42318', '#6b3fa0', '#0f8b8d'];
+  chart('adoption-chart', {
+    type: 'line',
+    data: {
+      labels: buckets.map((b) => new Date(b).toLocaleDateString()),
+      datasets: names.map((name, i) => ({
+        label: name,
+        data: buckets.map((bucket) => {
+          const b = answer.buckets.find((x) => x.bucket === bucket && series(x) === name);
+          return b ? b.adoptionRate * 100 : null;
+        }),
+        borderColor: colors[i % colors.length],
+      })),
+    },
+    options: { scales: { y: { beginAtZero: true, title: { display: true, text: '% of active persons' } } } },
+  });
+  $('#adoption-table tbody').replaceChildren(
+    ...answer.buckets.map((b) => {
+      const tr = document.createElement('tr');
+      tr.append(cell(new Date(b.bucket).toLocaleDateString()), cell(b.channel), cell(b.appVersion ?? '–'), cell(count(b.activePersons)), cell(count(b.adopters)), cell(percent(b.adoptionRate)));
+      return tr;
+    }),
+  );
+  showBeside('adoption', answer);
+}
+
+analysisForm('#adoption-form', 'adoption', runAdoption);
+
+// Retention: weekly cohorts of first-seen persons.
+
+async function showRetention() {
+  state.ran.retention = true;
+  await runRetention();
+}
+
+async function runRetention() {
+  const weeks = Number($('#retention-weeks').value);
+  const answer = await api('GET', `${projectPath('retention')}?${new URLSearchParams({ ...period(), weeks: String(weeks) })}`);
+  const head = document.createElement('tr');
+  for (const title of ['Cohort (week of)', 'Persons', ...Array.from({ length: weeks }, (_, i) => `Week ${i + 1}`)]) head.append(Object.assign(document.createElement('th'), { textContent: title }));
+  $('#retention-table thead').replaceChildren(head);
+  $('#retention-table tbody').replaceChildren(
+    ...answer.cohorts.map((c) => {
+      const tr = document.createElement('tr');
+      tr.dataset.cohort = c.week;
+      tr.append(cell(c.week), cell(count(c.persons)));
+      for (const w of c.weeks) {
+        const td = cell(w.share === null ? '–' : percent(w.share));
+        td.className = `share${w.complete ? '' : ' partial'}`;
+        if (w.share !== null) td.style.background = `rgba(47, 111, 219, ${Math.min(0.8, w.share)})`;
+        td.title = w.share === null ? 'this week has not begun' : `${count(w.active)} of ${count(c.persons)}${w.complete ? '' : ' (week still running)'}`;
+        tr.append(td);
+      }
+      return tr;
+    }),
+  );
+  if (answer.cohorts.length === 0) $('#retention-table tbody').replaceChildren(Object.assign(document.createElement('tr'), { textContent: 'Nobody was first seen in this period.' }));
+  const colors = ['#2f6fdb', '#12a150', '#e0a100', '#b42318', '#6b3fa0', '#0f8b8d'];
+  chart('retention-chart', {
+    type: 'line',
+    data: {
+      labels: Array.from({ length: weeks }, (_, i) => `week ${i + 1}`),
+      datasets: answer.cohorts.map((c, i) => ({ label: c.week, data: c.weeks.map((w) => (w.share === null ? null : w.share * 100)), borderColor: colors[i % colors.length] })),
+    },
+    options: { scales: { y: { beginAtZero: true, max: 100, title: { display: true, text: '% of the cohort' } } } },
+  });
+  showBeside('retention', answer);
+}
+
+analysisForm('#retention-form', 'retention', runRetention);
+
+// Active persons per day or week and channel.
+
+async function showActivePersons() {
+  state.ran['active-persons'] = true;
+  await runActivePersons();
+}
+
+async function runActivePersons() {
+  const answer = await api('GET', `${projectPath('active-persons')}?${new URLSearchParams({ ...period(), interval: $('#active-interval').value })}`);
+  const label = (b) => b.channel ?? 'all channels';
+  const buckets = [...new Set(answer.buckets.map((b) => b.bucket))].sort();
+  const channels = [...new Set(answer.buckets.map(label))];
+  const colors = ['#1d2330', '#2f6fdb', '#12a150', '#e0a100', '#b42318', '#6b3fa0'];
+  chart('active-chart', {
+    type: 'line',
+    data: {
+      labels: buckets,
+      datasets: channels.map((c, i) => ({
+        label: c,
+        data: buckets.map((bucket) => answer.buckets.find((b) => b.bucket === bucket && label(b) === c)?.activePersons ?? 0),
+        borderColor: colors[i % colors.length],
+      })),
+    },
+    options: { scales: { y: { beginAtZero: true } } },
+  });
+  $('#active-table tbody').replaceChildren(
+    ...answer.buckets.map((b) => {
+      const tr = document.createElement('tr');
+      tr.append(cell(b.bucket), cell(label(b)), cell(count(b.activePersons)));
+      return tr;
+    }),
+  );
+  showBeside('active-persons', answer);
+}
+
+analysisForm('#active-form', 'active-persons', runActivePersons);
 
 if (state.token) signIn(state.token).catch(() => sessionStorage.removeItem('braid-token'));

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { createProjectSchema, projectSettingsSchema } from '../../contracts/project';
 import { createProjectWithKeys, getProject, listProjects, updateProjectSettings } from '../../db/projects';
 import type { ApiDeps } from '../deps';
+import { readableProjects } from '../require-project';
 import { ApiError, notFound } from '../errors';
 import { pathParams, responses, type ApiApp } from '../typed-routes';
 
@@ -32,8 +33,12 @@ export function projectRoutes(app: ApiApp, deps: ApiDeps): void {
     method: 'GET',
     url: '/api/projects',
     config: { roles: ['admin', 'operator', 'analyst'] },
-    schema: { summary: 'Every project: id and name', response: responses({ 200: 'projects' }) },
-    handler: async () => ({ projects: (await listProjects(deps.pool)).map((p) => ({ projectId: p.projectId, name: p.name })) }),
+    schema: { summary: 'Every project the token may read (an analyst token: those granted to it): id and name', response: responses({ 200: 'projects' }) },
+    handler: async ({ identity }) => {
+      const readable = await readableProjects(deps.pool, identity);
+      const projects = (await listProjects(deps.pool)).filter((p) => readable === null || readable.has(p.projectId));
+      return { projects: projects.map((p) => ({ projectId: p.projectId, name: p.name })) };
+    },
   });
 
   app.route({
@@ -45,8 +50,9 @@ export function projectRoutes(app: ApiApp, deps: ApiDeps): void {
       params: pathParams('p'),
       response: responses({ 200: 'the project', 404: 'no such project' }),
     },
-    handler: async ({ params }) => {
-      const project = await getProject(deps.pool, params.p as string);
+    handler: async ({ params, identity }) => {
+      const readable = await readableProjects(deps.pool, identity);
+      const project = readable === null || readable.has(params.p as string) ? await getProject(deps.pool, params.p as string) : null;
       if (!project) throw notFound(`project ${params.p}`);
       return { projectId: project.projectId, name: project.name, ...project.settings };
     },

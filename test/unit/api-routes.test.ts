@@ -108,6 +108,17 @@ describe('the API before its handlers', () => {
     expect(res.json().error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(new RegExp(`^query: ${path}: `)), details: [{ path, rule }] });
   });
 
+  it.each([
+    { query: 'steps=A&from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z', path: 'steps', rule: 'too_small' },
+    { query: 'steps=A&steps=B&from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&window=1y', path: 'window', rule: 'custom' },
+    { query: 'steps=A&steps=B&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z', path: 'from', rule: 'custom' },
+    { query: 'steps=A&steps=B&from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&breakdown=device', path: 'breakdown', rule: 'invalid_value' },
+  ])('answers 400 naming the funnel parameter for ?$query, before reading the database', async ({ query, path, rule }) => {
+    const res = await call('GET', `/api/projects/p/analysis/funnel?${query}`, { token: 'brd_analyst-token' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(new RegExp(`^query: ${path}: `)), details: [{ path, rule }] });
+  });
+
   it('answers JSON that does not parse with 400 invalid_json, and an unknown route with 404, in the error shape', async () => {
     const bad = await app.inject({ method: 'POST', url: '/api/projects', headers: { authorization: 'Bearer brd_admin-token', 'content-type': 'application/json' }, payload: '{"projectId": ' });
     expect(bad.statusCode).toBe(400);
@@ -165,6 +176,17 @@ describe('the API before its handlers', () => {
       expect(replay.required).toEqual(expect.arrayContaining(['projectId', 'from', 'to', 'target']));
       const query = doc.paths['/api/persons/{p}/{personId}/journey'].get.parameters.filter((p: { in: string }) => p.in === 'query');
       expect(query.map((p: { name: string }) => p.name)).toEqual(['limit', 'from', 'to']);
+    });
+
+    it('describes the analysis routes’ query parameters, steps as a repeatable one', () => {
+      const params = (path: string) => doc.paths[path].get.parameters.filter((p: { in: string }) => p.in === 'query');
+      const funnel = params('/api/projects/{p}/analysis/funnel');
+      expect(funnel.map((p: { name: string }) => p.name)).toEqual(['from', 'to', 'steps', 'window', 'breakdown']);
+      expect(funnel.find((p: { name: string }) => p.name === 'breakdown').schema.enum).toEqual(['channel', 'platform', 'app_version', 'region']);
+      expect(JSON.stringify(funnel.find((p: { name: string }) => p.name === 'steps').schema)).toContain('"type":"array"');
+      for (const figure of ['time-to-convert', 'adoption', 'retention', 'active-persons', 'event-names']) {
+        expect(doc.paths[`/api/projects/{p}/analysis/${figure}`].get.description, figure).toContain('Roles: admin, operator, analyst');
+      }
     });
 
     it('leaves out its own route and the CORS preflight', () => {
