@@ -24,7 +24,8 @@ export function registerUp(program: Command): void {
       const temporal = await prepareTemporal(config, log, { command: 'up', devServer: true });
       // braid up's own metrics (service restarts) join the API's /metrics like the worker's and ingest's.
       const upMetrics = await serveMetrics(await freePort());
-      const supervisor = new Supervisor(await braidProcesses(temporal.address, upMetrics.port, config.BRAID_LAKE_URL ?? resolve(config.BRAID_STATE_DIR, 'lake')), log);
+      const lakeUrl = config.BRAID_LAKE_URL ?? resolve(config.BRAID_STATE_DIR, 'lake');
+      const supervisor = new Supervisor(await braidProcesses(temporal.address, upMetrics.port, lakeUrl), log);
 
       // Every step runs even if one before it fails, so the dev server never outlives braid up.
       let stopped: Promise<void> | null = null;
@@ -63,6 +64,7 @@ export function registerUp(program: Command): void {
         await supervisor.start();
         console.error(`braid: up — API http://127.0.0.1:${config.BRAID_HTTP_PORT}, Postgres ${redact(config.DATABASE_URL)}, NATS ${config.NATS_URL}, Temporal ${temporal.address}${temporal.devServer ? ` (dev server${config.BRAID_TEMPORAL_UI_PORT > 0 ? `, UI http://127.0.0.1:${config.BRAID_TEMPORAL_UI_PORT}` : ''})` : ''}`);
         if (opts.demo) await runDemo(pool, nats.nc);
+        console.error(`braid: the lake (Parquet, one file per project and day) is ${lakeUrl}; e.g. npx braid lake query "SELECT project_id, channel, count(*) FROM events GROUP BY ALL"`);
       } catch (error) {
         await shutdown();
         throw error;
