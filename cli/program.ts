@@ -16,6 +16,7 @@ import { registerLake } from './commands/lake';
 import { registerMaintenance } from './commands/maintenance';
 import { registerMigrate } from './commands/migrate';
 import { registerStatus } from './commands/status';
+import { registerSynth } from './commands/synth';
 import { registerUp } from './commands/up';
 import { registerWorker } from './commands/worker';
 
@@ -45,5 +46,6 @@ export function createProgram(): Command {
   registerErase(program);
   registerAnalyst(program);
   registerBench(program);
+  registerSynth(program);
   return program;
 }
