@@ -1,8 +1,13 @@
-import { performance } from 'node:perf_hooks';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type pg from 'pg';
-import { loadConfig } from '../runtime/config';
+import { lakeLocation } from '../rules/lake-layout';
+import { ConfigError, loadConfig } from '../runtime/config';
 import { createLogger } from '../runtime/logger';
 import { preparePostgres } from '../runtime/platform';
+import { ratio } from './harness/figures';
+import { medianOfRuns } from './harness/timing';
+import { compareWithLake } from './lake-comparison';
 
 /**
  * `npm run bench -- --analytics`: loads synthetic canonical events (default 10
@@ -10,12 +15,20 @@ import { preparePostgres } from '../runtime/platform';
  * store of its own database, plus an unpartitioned copy, and times analyst
  * queries on both (median of several runs). Prints one JSON line with the
  * medians and the ratios (partitioned / unpartitioned) and whether the
- * partitioned plans pruned partitions.
+ * partitioned plans pruned partitions; then exports the project to a lake
+ * (BENCH_ANALYTICS_LAKE, default under the OS's temporary directory; once
+ * per data set) and times four analyses on Postgres against DuckDB over the
+ * lake, checking both answer the same (`lake` in the JSON line); a
+ * Postgres plan still running after BENCH_ANALYTICS_PG_TIMEOUT_S (300) is
+ * cancelled and reported as such.
  */
 export async function runAnalyticsBench(): Promise<void> {
   const events = Number(process.env.BENCH_ANALYTICS_EVENTS ?? 10_000_000);
   const persons = Number(process.env.BENCH_ANALYTICS_PERSONS ?? 200_000);
   const runs = Number(process.env.BENCH_ANALYTICS_RUNS ?? 5);
+  const postgresTimeoutMs = Number(process.env.BENCH_ANALYTICS_PG_TIMEOUT_S ?? 300) * 1000;
+  const lakeDir = lakeLocation(process.env.BENCH_ANALYTICS_LAKE || join(tmpdir(), 'braid-bench-analytics-lake'), process.cwd());
+  if (!lakeDir.ok) throw new ConfigError([`BENCH_ANALYTICS_LAKE: ${lakeDir.reason}`]);
   const url = new URL(loadConfig().DATABASE_URL);
   url.pathname = '/braid_bench_analytics';
   process.env.DATABASE_URL = url.toString();
@@ -38,14 +51,19 @@ export async function runAnalyticsBench(): Promise<void> {
     const queries = benchQueries(projectId, end);
     const results: Record<string, unknown> = {};
     for (const q of queries) {
-      const partitioned = await median(pool, q.partitioned, runs);
-      const flat = await median(pool, q.unpartitioned, runs);
+      const partitioned = (await medianOfRuns(() => pool.query(q.partitioned), runs)).ms;
+      const flat = (await medianOfRuns(() => pool.query(q.unpartitioned), runs)).ms;
       const plan = await pool.query(`EXPLAIN (FORMAT JSON) ${q.partitioned}`);
       const partitionsRead = new Set(JSON.stringify(plan.rows[0]['QUERY PLAN']).match(/canonical_events_p[0-9]{6}/g) ?? []).size;
-      results[q.name] = { partitionedMs: partitioned, unpartitionedMs: flat, ratio: round(partitioned / flat), partitionsRead };
+      results[q.name] = { partitionedMs: partitioned, unpartitionedMs: flat, ratio: ratio(partitioned, flat), partitionsRead };
       console.error(`bench: ${q.name}: ${partitioned} ms vs ${flat} ms unpartitioned (${partitionsRead} partitions read)`);
     }
-    console.log(JSON.stringify({ bench: 'braid-analytics', at: new Date().toISOString(), events, persons, days: 90, channels: 3, runs, queries: results }));
+    const lake = await compareWithLake(pool, lakeDir.dir, projectId, new Date(end), { runs, postgresTimeoutMs });
+    if (!lake.allEqual) {
+      console.error('bench: not every analysis got the same answer from both engines (lake.analyses: equal false, or null when Postgres never answered); those timings compare nothing');
+      process.exitCode = 1;
+    }
+    console.log(JSON.stringify({ bench: 'braid-analytics', at: new Date().toISOString(), events, persons, days: 90, channels: 3, runs, queries: results, lake }));
   } finally {
     await pool.end();
   }
@@ -106,20 +124,6 @@ function benchQueries(projectId: string, end: string): BenchQuery[] {
     both('events_30d_by_channel', (t) => `SELECT channel, count(*) FROM ${t} WHERE project_id = ${p} AND ${last(30)} GROUP BY 1`),
   ];
 }
-
-async function median(pool: pg.Pool, sql: string, runs: number): Promise<number> {
-  await pool.query(sql); // warm-up
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await pool.query(sql);
-    times.push(performance.now() - started);
-  }
-  times.sort((a, b) => a - b);
-  return round(times[Math.floor(times.length / 2)] as number);
-}
-
-const round = (n: number) => Math.round(n * 100) / 100;
 
 /** One person per anonymous id, so analytics.events resolves person_id as the pipeline would. */
 async function ensureIdentities(pool: pg.Pool, projectId: string, persons: number): Promise<void> {

@@ -12,12 +12,12 @@ export interface Goal {
 /** RudderStack's published gateway throughput on comparable hardware, the low end of 11.9–15.3k events/s. */
 const RUDDERSTACK_EVENTS_PER_SECOND = 11_900;
 
-const atMost = (target: number, value: number | null | undefined, unit = ''): Goal => ({
+export const atMost = (target: number, value: number | null | undefined, unit = ''): Goal => ({
   target: `≤ ${target}${unit}`,
   value: value ?? null,
   met: value === null || value === undefined ? null : value <= target,
 });
-const atLeast = (target: number, value: number | null | undefined, unit = ''): Goal => ({
+export const atLeast = (target: number, value: number | null | undefined, unit = ''): Goal => ({
   target: `≥ ${target}${unit}`,
   value: value ?? null,
   met: value === null || value === undefined ? null : value >= target,

@@ -98,21 +98,47 @@ export interface LakeQueryResult {
   rows: Record<string, unknown>[];
 }
 
+/** The lake open for queries: one DuckDB (in memory) whose view `events` reads every partition. */
+export interface LakeReader {
+  query(sql: string): Promise<LakeQueryResult>;
+  close(): void;
+}
+
 /**
- * Runs DuckDB SQL over the lake, where `events` is every partition
- * (`project_id` and `event_date` from the paths). A lake with no files yet
- * answers from an empty `events` with the same columns.
+ * Opens the lake for several queries on one DuckDB and one connection (its
+ * caches warm across them), `events` being every partition (`project_id`
+ * and `event_date` from the paths). A lake with no files yet answers from an
+ * empty `events` with the same columns. The caller closes it.
  */
-export async function queryLake(lakeDir: string, query: string): Promise<LakeQueryResult> {
+export async function openLake(lakeDir: string): Promise<LakeReader> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
-  try {
-    await defineEvents(connection, lakeDir);
-    const reader = await connection.runAndReadAll(query);
-    return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };
-  } finally {
+  const close = () => {
     connection.closeSync();
     instance.closeSync();
+  };
+  try {
+    await defineEvents(connection, lakeDir);
+  } catch (error) {
+    close();
+    throw error;
+  }
+  return {
+    async query(sql) {
+      const reader = await connection.runAndReadAll(sql);
+      return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };
+    },
+    close,
+  };
+}
+
+/** Runs one DuckDB query over the lake (see openLake). */
+export async function queryLake(lakeDir: string, query: string): Promise<LakeQueryResult> {
+  const lake = await openLake(lakeDir);
+  try {
+    return await lake.query(query);
+  } finally {
+    lake.close();
   }
 }
 

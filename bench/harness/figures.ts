@@ -14,3 +14,10 @@ export interface Percentiles {
   p50: number;
   p99: number;
 }
+
+/** The middle of some figures (the upper middle of an even count), or null when there are none. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
