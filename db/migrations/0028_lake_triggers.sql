@@ -5,10 +5,15 @@
 -- Sandbox tables (created LIKE these) carry no triggers: sandboxes are not exported. The functions
 -- run as their owner, so any process whose write they record (the worker's, the API's merges)
 -- needs no privilege on the work list itself.
+-- Whether a lake is registered: the triggers record nothing without one.
+CREATE FUNCTION braid.lake_registered() RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, braid
+RETURN EXISTS (SELECT 1 FROM braid.lake_exports);
+--> statement-breakpoint
 CREATE FUNCTION braid.lake_mark_events() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, braid AS $fn$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM braid.lake_exports) THEN
+  IF NOT braid.lake_registered() THEN
     RETURN NULL;
   END IF;
   EXECUTE format($q$
@@ -21,7 +26,7 @@ $fn$;
 CREATE FUNCTION braid.lake_mark_identities() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, braid AS $fn$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM braid.lake_exports) THEN
+  IF NOT braid.lake_registered() THEN
     RETURN NULL;
   END IF;
   IF TG_OP = 'UPDATE' THEN
