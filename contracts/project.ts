@@ -60,3 +60,24 @@ export type CreateProject = z.input<typeof createProjectSchema>;
 export function defaultProjectSettings(overrides: z.input<typeof projectSettingsSchema> = {}): ProjectSettings {
   return projectSettingsSchema.parse(overrides);
 }
+
+/** A settings field as a patch takes it: optional, and without the default that creation fills in. */
+function withoutDefault(field: z.ZodType): z.ZodType {
+  if (field instanceof z.ZodDefault) return field.removeDefault() as z.ZodType;
+  if (field instanceof z.ZodPipe && field.in instanceof z.ZodDefault) return z.pipe(field.in.removeDefault(), field.out as z.ZodType);
+  return field;
+}
+
+type SettingsKey = keyof typeof projectSettingsSchema.shape;
+
+/**
+ * Part of the settings, as `PATCH /api/projects/:p` takes it: only the
+ * settings named, each validated as at creation and replacing the project's
+ * whole; settings not named keep their values (no defaults are filled in).
+ */
+export function settingsPatchSchema<K extends SettingsKey>(keys: readonly K[]) {
+  const shape = Object.fromEntries(keys.map((k) => [k, withoutDefault(projectSettingsSchema.shape[k]).optional()]));
+  return z.object(shape).strict() as unknown as z.ZodObject<{ [P in K]: z.ZodOptional<z.ZodType<ProjectSettings[P]>> }, z.core.$strict>;
+}
+
+export const SETTINGS_KEYS = Object.keys(projectSettingsSchema.shape) as SettingsKey[];

@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import { createProjectSchema, projectSettingsSchema } from '../../contracts/project';
+import { createProjectSchema, SETTINGS_KEYS, settingsPatchSchema } from '../../contracts/project';
 import { createProjectWithKeys, getProject, listProjects, updateProjectSettings } from '../../db/projects';
 import type { ApiDeps } from '../deps';
 import { readableProjects } from '../require-project';
 import { ApiError, notFound } from '../errors';
 import { pathParams, responses, type ApiApp } from '../typed-routes';
 
-const patchProjectSchema = projectSettingsSchema
-  .partial()
+const patchProjectSchema = settingsPatchSchema(SETTINGS_KEYS)
   .extend({ name: z.string().trim().min(1).max(200).optional() })
   .strict();
 

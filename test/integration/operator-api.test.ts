@@ -96,8 +96,10 @@ describe('operator API', () => {
     it('changes settings with PATCH and gives a new channel its write key', async () => {
       const res = await api.call('PATCH', `/api/projects/${projectId}`, { channels: ['web', 'backend', 'kiosk'], sessionTimeoutMinutes: 45 });
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ channels: ['web', 'backend', 'kiosk'], sessionTimeoutMinutes: 45 });
+      // Settings the patch does not name keep their values (consentMode was created opt-in).
+      expect(res.body).toMatchObject({ channels: ['web', 'backend', 'kiosk'], sessionTimeoutMinutes: 45, consentMode: 'opt-in' });
       expect(Object.keys(res.body.newWriteKeys)).toEqual(['kiosk']);
+      expect((await api.call('GET', `/api/projects/${projectId}`)).body).toMatchObject({ consentMode: 'opt-in', channels: ['web', 'backend', 'kiosk'] });
       expect((await api.call('PATCH', `/api/projects/${projectId}`, { sessionTimeoutMinutes: -1 })).status).toBe(400);
       expect((await api.call('PATCH', '/api/projects/nope-nope', { sessionTimeoutMinutes: 10 })).status).toBe(404);
     });
@@ -105,7 +107,8 @@ describe('operator API', () => {
     it('accepts events for a project created through the API right away', async () => {
       const ingestStack = await startStack({ projects: [] , extraFilters: [`braid.raw.${projectId}.>`] });
       try {
-        await ingestStack.publish(rawSubject(projectId, 'web'), track());
+        // The project is opt-in (and a PATCH of other settings keeps it so): the event carries its consent.
+        await ingestStack.publish(rawSubject(projectId, 'web'), track({ context: { consent: { categoryPreferences: { analytics: true } } } }));
         expect(await ingestStack.drained(projectId, 1)).toMatchObject({ canonical: 1, rejected: 0 });
       } finally {
         await ingestStack.stop();
