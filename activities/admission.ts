@@ -4,6 +4,7 @@ import type { ProjectSettings } from '../contracts/project';
 import { consentOfSubjects, insertConsentRecords } from '../db/consent-records';
 import { erasedAmong } from '../db/erased-subjects';
 import { projectsWithKeys } from '../db/project-secrets';
+import { runningCanaries } from '../db/rule-canaries';
 import { insertSuppressions } from '../db/suppressions';
 import { decideConsent, readConsent, requiredCategory, type ConsentRecord } from '../rules/consent';
 import { isLinkableId } from '../rules/identifiers';
@@ -17,6 +18,8 @@ export interface SuppressedEvent {
   event: CanonicalDraft;
   category: string;
   reason: 'consent_denied' | 'consent_not_given' | 'erased_subject';
+  /** The rules version that suppressed it. */
+  rulesVersion: number;
 }
 
 export interface Admission {
@@ -30,11 +33,22 @@ export interface Admission {
   held: CanonicalDraft[];
   /** Consent records the events carried (held events of their persons may be decided now). */
   consentRecorded: number;
+  /** The session timeout of each canary arm among the allowed events (by rules version). */
+  canaryTimeoutsMs: Map<number, number>;
 }
 
 interface ProjectContext {
   settings: ProjectSettings;
+  rulesVersion: number;
   key: Buffer;
+  /** The project's running canary: its rules version and settings. */
+  canary: { version: number; settings: ProjectSettings } | null;
+}
+
+/** The rules an event is decided by: its canary's when ingest put it in a canary arm that still runs, else the project's. */
+function rulesOf(project: ProjectContext, draft: CanonicalDraft): { settings: ProjectSettings; version: number; canary: boolean } {
+  if (draft.rulesVersion !== undefined && project.canary?.version === draft.rulesVersion) return { settings: project.canary.settings, version: draft.rulesVersion, canary: true };
+  return { settings: project.settings, version: project.rulesVersion, canary: false };
 }
 
 /**
@@ -45,9 +59,9 @@ interface ProjectContext {
  * Runs inside the write transaction.
  */
 export async function admit(client: pg.PoolClient, drafts: readonly CanonicalDraft[], final: (e: CanonicalDraft) => boolean): Promise<Admission> {
-  const admission: Admission = { allowed: [], suppressed: [], held: [], consentRecorded: 0 };
+  const admission: Admission = { allowed: [], suppressed: [], held: [], consentRecorded: 0, canaryTimeoutsMs: new Map() };
   if (drafts.length === 0) return admission;
-  const projects = await loadProjects(client, [...new Set(drafts.map((d) => d.projectId))]);
+  const projects = await loadProjects(client, drafts);
   const withConsent = drafts.map((d) => {
     const reading = readConsent(d.context);
     return { draft: reading.flags.length ? { ...d, flags: [...d.flags, ...reading.flags] } : d, reading };
@@ -59,28 +73,34 @@ export async function admit(client: pg.PoolClient, drafts: readonly CanonicalDra
   for (const { draft } of withConsent) {
     const project = projects.get(draft.projectId);
     if (!project) throw new Error(`project ${draft.projectId} is missing`);
-    const category = requiredCategory(project.settings.requiredConsent, draft.event ?? draft.name);
+    const rules = rulesOf(project, draft);
+    const { settings } = rules;
+    const category = requiredCategory(settings.requiredConsent, draft.event ?? draft.name);
     if (idsOf(draft).some((k) => erased.has(`${draft.projectId}|${k}`))) {
-      admission.suppressed.push({ event: draft, category, reason: 'erased_subject' });
+      admission.suppressed.push({ event: draft, category, reason: 'erased_subject', rulesVersion: rules.version });
       continue;
     }
     const decision = decideConsent({
-      mode: project.settings.consentMode,
+      mode: settings.consentMode,
       category,
       eventTimeMs: parseIsoTimestamp(draft.eventTime) ?? 0,
       records: records(draft),
-      holdMs: project.settings.consentHoldSeconds * 1000,
+      holdMs: settings.consentHoldSeconds * 1000,
       final: final(draft),
     });
     if (decision.kind === 'hold') {
       admission.held.push(draft);
-      admission.consentHoldMs = project.settings.consentHoldSeconds * 1000;
+      admission.consentHoldMs = settings.consentHoldSeconds * 1000;
     }
-    else if (decision.kind === 'suppress') admission.suppressed.push({ event: draft, category, reason: decision.reason });
+    else if (decision.kind === 'suppress') admission.suppressed.push({ event: draft, category, reason: decision.reason, rulesVersion: rules.version });
     else {
       const hmac = (value: string) => createHmac('sha256', project.key).update(value).digest('hex');
-      const { event, changes } = minimize(draft, project.settings.piiPolicy, hmac);
-      admission.allowed.push({ ...event, transforms: [...event.transforms, transform('minimize')], flags: changes.length ? [...event.flags, ...changes] : event.flags });
+      const { event, changes } = minimize(draft, settings.piiPolicy, hmac);
+      // Only a canary arm's events carry their rules version on; the rest take the project's as they are written.
+      const { rulesVersion: _stamp, ...unstamped } = event;
+      const decided = rules.canary ? event : unstamped;
+      if (rules.canary) admission.canaryTimeoutsMs.set(rules.version, settings.sessionTimeoutMinutes * 60_000);
+      admission.allowed.push({ ...decided, transforms: [...decided.transforms, transform('minimize')], flags: changes.length ? [...decided.flags, ...changes] : decided.flags });
     }
   }
   return admission;
@@ -91,7 +111,7 @@ export async function recordSuppressions(client: pg.PoolClient, suppressed: read
   if (suppressed.length === 0) return 0;
   return insertSuppressions(
     client,
-    suppressed.map(({ event, category, reason }) => ({
+    suppressed.map(({ event, category, reason, rulesVersion }) => ({
       sourceStream: event.source.stream,
       sourceSequence: event.source.sequence,
       projectId: event.projectId,
@@ -100,6 +120,7 @@ export async function recordSuppressions(client: pg.PoolClient, suppressed: read
       category,
       reason,
       deviceKey: event.deviceKey,
+      rulesVersion,
     })),
   );
 }
@@ -115,17 +136,26 @@ function idsOf(d: CanonicalDraft): string[] {
 const PROJECT_CACHE_MS = 5_000;
 const projectCache = new Map<string, { context: ProjectContext; loadedAt: number }>();
 
-async function loadProjects(client: pg.PoolClient, projectIds: string[]): Promise<Map<string, ProjectContext>> {
+/**
+ * The rules of the drafts' projects, from the cache unless stale, or unless
+ * a draft carries a canary's rules version the cached project does not know
+ * (a canary that began since the cache was filled).
+ */
+async function loadProjects(client: pg.PoolClient, drafts: readonly CanonicalDraft[]): Promise<Map<string, ProjectContext>> {
   const now = Date.now();
   const fresh = new Map<string, ProjectContext>();
-  for (const id of projectIds) {
-    const cached = projectCache.get(id);
-    if (cached && now - cached.loadedAt < PROJECT_CACHE_MS) fresh.set(id, cached.context);
+  for (const d of drafts) {
+    const cached = projectCache.get(d.projectId)?.context;
+    if (!cached || now - projectCache.get(d.projectId)!.loadedAt >= PROJECT_CACHE_MS) continue;
+    const unknownStamp = d.rulesVersion !== undefined && d.rulesVersion > cached.rulesVersion && cached.canary?.version !== d.rulesVersion;
+    if (!unknownStamp && !fresh.has(d.projectId)) fresh.set(d.projectId, cached);
+    if (unknownStamp) projectCache.delete(d.projectId);
   }
-  const missing = projectIds.filter((id) => !fresh.has(id));
+  const missing = [...new Set(drafts.map((d) => d.projectId))].filter((id) => !fresh.has(id));
   if (missing.length === 0) return fresh;
-  for (const { projectId, settings, piiKey } of await projectsWithKeys(client, missing)) {
-    const context = { settings, key: piiKey };
+  const canaries = new Map((await runningCanaries(client)).map((c) => [c.projectId, { version: c.canaryVersion, settings: c.settings }]));
+  for (const { projectId, settings, rulesVersion, piiKey } of await projectsWithKeys(client, missing)) {
+    const context = { settings, rulesVersion, key: piiKey, canary: canaries.get(projectId) ?? null };
     projectCache.set(projectId, { context, loadedAt: now });
     fresh.set(projectId, context);
   }

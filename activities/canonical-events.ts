@@ -72,7 +72,7 @@ export async function writeInTransaction(client: pg.PoolClient, input: WriteDrai
   const suppressed = production ? await recordSuppressions(client, admission.suppressed) : admission.suppressed.length;
   const { unique: fresh, inBatchRepeats } = splitInBatchRepeats(admission.allowed);
 
-  const plans = await planDeviceSessions(client, target.schema, fresh, input.sessionTimeoutMs);
+  const plans = await planSessionsByRules(client, target.schema, fresh, (e) => (e.rulesVersion === undefined ? undefined : admission.canaryTimeoutsMs.get(e.rulesVersion)) ?? input.sessionTimeoutMs);
   const sessionOf = new Map(plans.flatMap((p) => Object.entries(p.plan.assignments)));
   const drafts = fresh.map((e) => ({ ...e, sessionId: sessionOf.get(e.messageId) ?? null, transforms: [...e.transforms, transform('sessionize')] }));
   const inserted = await insertCanonical(client, drafts, target);
@@ -98,6 +98,15 @@ export async function writeInTransaction(client: pg.PoolClient, input: WriteDrai
     await insertRejections(client, refused);
   }
   return { written: drafts.length, duplicates: newDuplicates, alreadyWritten, suppressed, held: admission.held.map(sourceKey), consentHoldMs: admission.consentHoldMs, ...(admission.consentRecorded > 0 ? { consentRecorded: admission.consentRecorded } : {}) };
+}
+
+/** Plans the sessions of each group of events that share a session timeout (a canary arm may have its own). */
+async function planSessionsByRules(client: pg.PoolClient, schema: string, events: CanonicalDraft[], timeoutOf: (e: CanonicalDraft) => number) {
+  const groups = new Map<number, CanonicalDraft[]>();
+  for (const e of events) groups.set(timeoutOf(e), [...(groups.get(timeoutOf(e)) ?? []), e]);
+  const plans = [];
+  for (const [timeoutMs, group] of groups) plans.push(...(await planDeviceSessions(client, schema, group, timeoutMs)));
+  return plans;
 }
 
 /**
@@ -221,6 +230,7 @@ export async function insertLineage(client: pg.PoolClient, events: CanonicalDraf
       replayId: target.replayId ?? null,
       backfillId: target.backfillId ?? null,
       destination: target.destination,
+      rulesVersion: e.rulesVersion ?? null,
     })),
   );
 }

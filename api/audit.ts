@@ -10,7 +10,7 @@ const ACTIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * erased, whose consent changed, a token or a key. Everything else is kept by
  * name only (`fields`), so the log says a field was sent without saying what.
  */
-const SAFE_FIELDS = ['projectId', 'mode', 'target', 'force', 'newModel', 'from', 'to', 'channels', 'events', 'includeRejected', 'role', 'name', 'expiresInDays', 'percent', 'format', 'sessionHosts', 'consentMode', 'retentionDays', 'kind'] as const;
+const SAFE_FIELDS = ['projectId', 'mode', 'target', 'force', 'newModel', 'from', 'to', 'channels', 'events', 'includeRejected', 'role', 'name', 'expiresInDays', 'percent', 'changes', 'replay', 'format', 'sessionHosts', 'consentMode', 'retentionDays', 'kind'] as const;
 
 /** What the audit keeps of a request body. Pure. */
 export function auditableBody(body: unknown): Record<string, unknown> {

@@ -8,6 +8,7 @@ import { registerOpenApi } from './openapi';
 import { requestTelemetry } from './request-telemetry';
 import { auditOperatorActions } from './audit';
 import { consentRoutes } from './routes/consent';
+import { canaryRoutes } from './routes/canaries';
 import { contractRoutes } from './routes/contracts';
 import { analysisRoutes } from './routes/analysis';
 import { auditRoutes } from './routes/audit';
@@ -50,6 +51,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     personRoutes(api, deps);
     schemaRoutes(api, deps);
     contractRoutes(api, deps);
+    canaryRoutes(api, deps);
     consentRoutes(api, deps);
     deviceRoutes(api, deps);
     consoleRoutes(api, deps);

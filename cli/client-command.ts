@@ -20,3 +20,10 @@ export const list = (text: string) =>
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+
+/** The project a command names with -p (or BRAID_PROJECT); null, after saying so, when neither does. */
+export function projectOf(opts: { project?: string }): string | null {
+  const projectId = opts.project ?? process.env.BRAID_PROJECT;
+  if (!projectId) console.error('braid: name the project with -p <projectId> (or BRAID_PROJECT)');
+  return projectId ?? null;
+}

@@ -13,6 +13,7 @@ import { registerDemo } from './commands/demo';
 import { registerErase } from './commands/erase';
 import { registerIngest } from './commands/ingest';
 import { registerLake } from './commands/lake';
+import { registerRules } from './commands/rules';
 import { registerMaintenance } from './commands/maintenance';
 import { registerMigrate } from './commands/migrate';
 import { registerStatus } from './commands/status';
@@ -41,6 +42,7 @@ export function createProgram(): Command {
   registerSession(program);
   registerLake(program);
   registerContract(program);
+  registerRules(program);
   registerSchema(program);
   registerConsent(program);
   registerErase(program);

@@ -14,6 +14,8 @@ export const createReplaySchema = z
     target: z.enum(['production', 'sandbox']),
     /** Also re-run messages that were rejected, e.g. after their schema was fixed. */
     includeRejected: z.boolean().default(true),
+    /** Only the devices of this canary's arm (a rolled-back canary's events under the restored rules). */
+    canary: z.string().regex(/^[a-z0-9_]{1,40}$/, 'a canary id').optional(),
   })
   .strict()
   .refine((r) => Date.parse(r.from) < Date.parse(r.to), { message: '`from` must be before `to`', path: ['from'], params: { code: 'invalid_range' } });

@@ -16,7 +16,7 @@ export async function projectsWithKeys(connection: Connection, projectIds: reado
     .values(projectIds.map((projectId) => ({ projectId, piiKey: randomBytes(32) })))
     .onConflictDoNothing();
   return db
-    .select({ projectId: projects.projectId, settings: projects.settings, piiKey: projectSecrets.piiKey })
+    .select({ projectId: projects.projectId, settings: projects.settings, rulesVersion: projects.rulesVersion, piiKey: projectSecrets.piiKey })
     .from(projects)
     .innerJoin(projectSecrets, eq(projectSecrets.projectId, projects.projectId))
     .where(anyOf(projects.projectId, projectIds));

@@ -1,21 +1,28 @@
 import type pg from 'pg';
 import { createProjectSchema, projectSettingsSchema, type CreateProject, type ProjectSettings } from '../contracts/project';
+import { CANARY_SETTINGS } from '../contracts/canary';
+import { changedSettings } from '../rules/canary-arm';
+import { runningCanaryOf } from './rule-canaries';
 import { createWriteKeys } from './write-keys';
 
 export interface ProjectRecord {
   projectId: string;
   name: string;
   settings: ProjectSettings;
+  /** The version of the settings (lineage's `rules_version`): one more at each change. */
+  rulesVersion: number;
 }
+
+type ProjectRow = { project_id: string; name: string; settings: ProjectSettings; rules_version: number };
 
 export type CreateProjectOutcome = { kind: 'created'; project: ProjectRecord } | { kind: 'exists'; project: ProjectRecord };
 
 /** Creates a project with validated settings; an existing project id is reported, not overwritten. */
 export async function createProject(pool: pg.Pool, input: CreateProject): Promise<CreateProjectOutcome> {
   const { projectId, name, ...settings } = createProjectSchema.parse(input);
-  const res = await pool.query<{ project_id: string; name: string; settings: ProjectSettings }>(
+  const res = await pool.query<ProjectRow>(
     `INSERT INTO braid.projects (project_id, name, settings) VALUES ($1, $2, $3)
-     ON CONFLICT (project_id) DO NOTHING RETURNING project_id, name, settings`,
+     ON CONFLICT (project_id) DO NOTHING RETURNING project_id, name, settings, rules_version`,
     [projectId, name, settings],
   );
   if (res.rows[0]) return { kind: 'created', project: toRecord(res.rows[0]) };
@@ -25,22 +32,22 @@ export async function createProject(pool: pg.Pool, input: CreateProject): Promis
 }
 
 export async function getProject(pool: pg.Pool, projectId: string): Promise<ProjectRecord | null> {
-  const res = await pool.query<{ project_id: string; name: string; settings: ProjectSettings }>(
-    'SELECT project_id, name, settings FROM braid.projects WHERE project_id = $1',
+  const res = await pool.query<ProjectRow>(
+    'SELECT project_id, name, settings, rules_version FROM braid.projects WHERE project_id = $1',
     [projectId],
   );
   return res.rows[0] ? toRecord(res.rows[0]) : null;
 }
 
 export async function listProjects(pool: pg.Pool): Promise<ProjectRecord[]> {
-  const res = await pool.query<{ project_id: string; name: string; settings: ProjectSettings }>(
-    'SELECT project_id, name, settings FROM braid.projects ORDER BY project_id',
+  const res = await pool.query<ProjectRow>(
+    'SELECT project_id, name, settings, rules_version FROM braid.projects ORDER BY project_id',
   );
   return res.rows.map(toRecord);
 }
 
-function toRecord(row: { project_id: string; name: string; settings: ProjectSettings }): ProjectRecord {
-  return { projectId: row.project_id, name: row.name, settings: row.settings };
+function toRecord(row: ProjectRow): ProjectRecord {
+  return { projectId: row.project_id, name: row.name, settings: row.settings, rulesVersion: row.rules_version };
 }
 
 /** Creates a project and one write key per channel in one transaction; the keys are returned once. */
@@ -52,9 +59,9 @@ export async function createProjectWithKeys(
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const res = await client.query<{ project_id: string; name: string; settings: ProjectSettings }>(
+    const res = await client.query<ProjectRow>(
       `INSERT INTO braid.projects (project_id, name, settings) VALUES ($1, $2, $3)
-       ON CONFLICT (project_id) DO NOTHING RETURNING project_id, name, settings`,
+       ON CONFLICT (project_id) DO NOTHING RETURNING project_id, name, settings, rules_version`,
       [projectId, name, settings],
     );
     if (!res.rows[0]) {
@@ -72,15 +79,18 @@ export async function createProjectWithKeys(
   }
 }
 
+export type UpdateProjectOutcome =
+  | { kind: 'updated'; project: ProjectRecord; newWriteKeys: Record<string, string> }
+  | { kind: 'not_found' }
+  /** The patch changes rules a running canary is comparing: promote or roll it back first. */
+  | { kind: 'canary_running'; canaryId: string; settings: string[] };
+
 /**
- * Applies a settings patch (validated whole, after merging) and creates write
- * keys for channels it adds; returns null when the project does not exist.
+ * Applies a settings patch (validated whole, after merging) under a new rules
+ * version and creates write keys for channels it adds. While a canary runs,
+ * a patch may not change the rules it tries (contracts/canary.ts).
  */
-export async function updateProjectSettings(
-  pool: pg.Pool,
-  projectId: string,
-  patch: { name?: string } & Partial<ProjectSettings>,
-): Promise<{ project: ProjectRecord; newWriteKeys: Record<string, string> } | null> {
+export async function updateProjectSettings(pool: pg.Pool, projectId: string, patch: { name?: string } & Partial<ProjectSettings>): Promise<UpdateProjectOutcome> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -88,15 +98,27 @@ export async function updateProjectSettings(
     const row = current.rows[0];
     if (!row) {
       await client.query('ROLLBACK');
-      return null;
+      return { kind: 'not_found' };
     }
     const { name = row.name, ...settingsPatch } = patch;
     const settings = projectSettingsSchema.parse({ ...row.settings, ...settingsPatch });
-    await client.query('UPDATE braid.projects SET name = $2, settings = $3, rules_version = rules_version + 1, updated_at = now() WHERE project_id = $1', [projectId, name, settings]);
+    const canary = await runningCanaryOf(client, projectId);
+    const tried = canary ? changedSettings(row.settings, settings).filter((k) => (CANARY_SETTINGS as readonly string[]).includes(k)) : [];
+    if (canary && tried.length > 0) {
+      await client.query('ROLLBACK');
+      return { kind: 'canary_running', canaryId: canary.id, settings: tried };
+    }
+    // A new rules version only when a setting changes (a new name is not a new rule).
+    const updated = await client.query<{ rules_version: number }>(
+      `UPDATE braid.projects SET name = $2, settings = $3, updated_at = now(),
+         rules_version = CASE WHEN $4 THEN GREATEST(rules_version, (SELECT COALESCE(max(canary_version), 0) FROM braid.rule_canaries WHERE project_id = $1)) + 1 ELSE rules_version END
+       WHERE project_id = $1 RETURNING rules_version`,
+      [projectId, name, settings, changedSettings(row.settings, settings).length > 0],
+    );
     const added = settings.channels.filter((c) => !row.settings.channels.includes(c));
     const newWriteKeys = await createWriteKeys(client, projectId, added);
     await client.query('COMMIT');
-    return { project: { projectId, name, settings }, newWriteKeys };
+    return { kind: 'updated', project: { projectId, name, settings, rulesVersion: updated.rows[0]!.rules_version }, newWriteKeys };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

@@ -28,6 +28,8 @@ export async function insertRejections(connection: Connection, rejections: reado
     payload: r.payload ?? null,
     sourceStream: r.source.stream,
     sourceSequence: r.source.sequence,
+    rulesVersion: r.rulesVersion ?? null,
+    deviceKey: r.deviceKey ?? null,
   }));
   const x = alias(rejectedEvents, 'x');
   const res = await createDb(connection).execute(sql`

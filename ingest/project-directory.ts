@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { projectRules } from '../db/project-rules';
+import { projectRulesWithCanary } from '../db/project-rules';
+import { runningCanaries, type CanaryRecord } from '../db/rule-canaries';
 import { listProjects, type ProjectRecord } from '../db/projects';
 import { DEFAULT_SESSION_HOSTS } from '../contracts/hosting';
 import type { ProjectRules } from '../rules/decode-message';
@@ -19,7 +20,8 @@ export interface ProjectView extends ProjectRules {
  * so an event sent right after its project was created is never rejected as
  * `unknown_project`. A flood of unknown projects costs at most one small
  * query per chunk. Each project comes with its schema registry snapshot,
- * kept fresh by the SchemaRegistryCache the same way.
+ * kept fresh by the SchemaRegistryCache the same way, and with its running
+ * canary, whose arm decides the messages of the devices it takes.
  */
 export class ProjectDirectory {
   private projects = new Map<string, ProjectView>();
@@ -35,7 +37,9 @@ export class ProjectDirectory {
 
   get(projectId: string): ProjectView | undefined {
     const view = this.projects.get(projectId);
-    return view && { ...view, registry: this.schemas.snapshot(projectId) };
+    if (!view) return undefined;
+    const registry = this.schemas.snapshot(projectId);
+    return { ...view, registry, ...(view.canary ? { canary: { ...view.canary, rules: { ...view.canary.rules, registry } } } : {}) };
   }
 
   /**
@@ -59,8 +63,9 @@ export class ProjectDirectory {
     this.loading ??= (async () => {
       const startedMs = Date.now();
       try {
-        const rows = await listProjects(this.pool);
-        this.projects = new Map(rows.map((p) => [p.projectId, toView(p)]));
+        const [rows, canaries] = await Promise.all([listProjects(this.pool), runningCanaries(this.pool)]);
+        const canaryOf = new Map(canaries.map((c) => [c.projectId, c]));
+        this.projects = new Map(rows.map((p) => [p.projectId, toView(p, canaryOf.get(p.projectId))]));
         this.lastLoadMs = Date.now();
         this.lastLoadStartedMs = startedMs;
       } finally {
@@ -71,6 +76,6 @@ export class ProjectDirectory {
   }
 }
 
-function toView(p: ProjectRecord): ProjectView {
-  return { ...projectRules(p), sessionTimeoutMs: p.settings.sessionTimeoutMinutes * 60_000, sessionHosts: p.settings.sessionHosts ?? DEFAULT_SESSION_HOSTS };
+function toView(p: ProjectRecord, canary: CanaryRecord | undefined): ProjectView {
+  return { ...projectRulesWithCanary(p, canary), sessionTimeoutMs: p.settings.sessionTimeoutMinutes * 60_000, sessionHosts: p.settings.sessionHosts ?? DEFAULT_SESSION_HOSTS };
 }

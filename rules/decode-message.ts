@@ -18,6 +18,8 @@ import { EMPTY_REGISTRY, type RegistrySnapshot } from './schema-snapshot';
 import { toIso } from '../contracts/timestamps';
 import { checkAgainstRegistry, decidePlan, DEFAULT_TRACKING_PLAN, type PlanViolation, type TrackingPlanPolicy } from './tracking-plan';
 import { transform, type Transform } from './transforms';
+import { messageDeviceIds, rulesForDevice, type CanarySplit } from './canary-arm';
+import { deviceKey } from './session-key';
 
 /** What decoding needs to know of a project. */
 export interface ProjectRules {
@@ -29,6 +31,10 @@ export interface ProjectRules {
   trackingPlan?: TrackingPlanPolicy;
   /** The project's schema registry as of now; none when absent. */
   registry?: RegistrySnapshot;
+  /** The version of these rules, recorded on what they reject (and, for a canary arm, on what they accept). */
+  rulesVersion?: number;
+  /** A running canary: its split and the rules of its arm (rules/canary-arm.ts). */
+  canary?: { split: CanarySplit; rules: ProjectRules };
 }
 
 export interface RawMessage {
@@ -48,6 +54,10 @@ export interface Rejection {
   details: Record<string, unknown>;
   payload: unknown;
   source: EventSource;
+  /** The rules version that rejected it, once its project was known. */
+  rulesVersion?: number;
+  /** The device it came from (rules/session-key.ts), once its project was known and when it named one. */
+  deviceKey?: string;
 }
 
 export type DecodeOutcome =
@@ -86,9 +96,12 @@ export function decodeMessage(
     receivedAt,
     source: message.source,
   };
+  let rulesVersion: number | undefined;
+  // The sending device, once the project is known (a message without ids names none).
+  const sender: { deviceKey?: string } = {};
   const reject = (reason: RejectionReason, details: Record<string, unknown>, payload: unknown, messageId: string | null = null): DecodeOutcome => ({
     kind: 'rejected',
-    rejection: { ...base, messageId, reason, details, payload },
+    rejection: { ...base, messageId, reason, details, payload, ...(rulesVersion === undefined ? {} : { rulesVersion }), ...sender },
   });
 
   let text: string;
@@ -121,12 +134,17 @@ export function decodeMessage(
   }
   if (tooDeep) return deepRejection();
   const payload = sanitizeJson(parsed);
-  const project = lookupProject(route.projectId);
-  if (!project) {
+  const known = lookupProject(route.projectId);
+  if (!known) {
     return reject('unknown_project', { message: `no project "${route.projectId}"`, projectId: route.projectId }, payload.value, messageId);
   }
-  if (!project.channels.includes(route.channel)) {
-    return reject('unknown_channel', { message: `channel "${route.channel}" is not registered on project "${route.projectId}"`, channels: project.channels }, payload.value, messageId);
+  // A running canary decides its devices' messages with its own rules; the ids as sent pick the arm
+  // until the envelope is read, then the envelope's ids (the same ones, normalized) do.
+  rulesVersion = rulesForDevice(known, route.channel, payload.value).rulesVersion;
+  const ids = messageDeviceIds(payload.value);
+  if (ids) sender.deviceKey = deviceKey(ids);
+  if (!known.channels.includes(route.channel)) {
+    return reject('unknown_channel', { message: `channel "${route.channel}" is not registered on project "${route.projectId}"`, channels: known.channels }, payload.value, messageId);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return reject('not_an_object', { message: 'an event is one JSON object' }, payload.value, messageId);
@@ -138,6 +156,8 @@ export function decodeMessage(
     return reject(reason, { message: violations[0]?.message ?? reason, violations }, payload.value, messageId);
   }
   const envelope = result.data;
+  const project = rulesForDevice(known, route.channel, envelope);
+  rulesVersion = project.rulesVersion;
 
   const time = computeEventTime({
     timestamp: envelope.timestamp,
@@ -208,6 +228,7 @@ export function decodeMessage(
     source: message.source,
     transforms,
     flags,
+    ...(project !== known && project.rulesVersion !== undefined ? { rulesVersion: project.rulesVersion } : {}),
   };
   return plan.recorded.length > 0 ? { kind: 'accepted', event, violations: plan.recorded } : { kind: 'accepted', event };
 }

@@ -38,4 +38,6 @@ export interface PreparedEvent {
   transforms: Transform[];
   /** Data-quality notes that did not stop the event (clock skew, naming, …). */
   flags: string[];
+  /** Set when a canary's rules decided the event: that canary's rules version (the writer applies its settings too). */
+  rulesVersion?: number;
 }

@@ -12,6 +12,8 @@ import { receivedAtMs } from '../../rules/received-at';
 import { decodeMessage } from '../../rules/decode-message';
 import type { PreparedEvent } from '../../rules/prepared-event';
 import { deviceKey } from '../../rules/session-key';
+import { messageInArm } from '../../rules/canary-arm';
+import { getCanary } from '../../db/rule-canaries';
 import { writeInTransaction } from '../canonical-events';
 import type { CanonicalDraft } from '../canonical-events.types';
 import { replaceCanonical } from '../replay-writes';
@@ -23,6 +25,7 @@ const STAMP_MARGIN_MS = 60_000;
 export async function prepareReplay(deps: OperationDeps, op: OperationRecord): Promise<void> {
   const params = op.params as unknown as CreateReplay;
   if (!(await getProject(deps.pool, op.projectId))) throw inputError(`project ${op.projectId} does not exist`);
+  if (params.canary && !(await getCanary(deps.pool, op.projectId, params.canary))) throw inputError(`canary ${params.canary} of project ${op.projectId} does not exist`);
   if (params.target === 'sandbox') await createSandbox(deps.pool, op.id);
   // The total for progress: messages braid received for the project in the range.
   const total = await countReceipts(deps.pool, { projectId: op.projectId, from: params.from, to: params.to, channels: params.channels ?? null });
@@ -43,6 +46,8 @@ export async function processReplayChunk(
 ): Promise<ChunkOutcome> {
   const params = op.params as unknown as CreateReplay;
   const { project, rules } = await requireProjectRules(deps, op.projectId);
+  const canary = params.canary ? await getCanary(deps.pool, op.projectId, params.canary) : null;
+  const split = canary && { id: canary.id, percent: canary.percent, version: canary.canaryVersion };
   const fromMs = Date.parse(params.from);
   const toMs = Date.parse(params.to);
 
@@ -74,6 +79,7 @@ export async function processReplayChunk(
       (id) => (id === rules.projectId ? rules : undefined),
     );
     if (params.events && !(outcome.kind === 'accepted' && params.events.includes(outcome.event.event ?? outcome.event.name ?? ''))) continue;
+    if (split && !messageInArm(split, channel, outcome.kind === 'accepted' ? outcome.event : outcome.rejection.payload)) continue;
     delta.read! += 1;
     if (outcome.kind === 'rejected') delta.rejected! += 1;
     else accepted.push(outcome.event);

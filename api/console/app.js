@@ -73,6 +73,7 @@ const pages = {
   quality: showQuality,
   consent: showConsent,
   operations: showOperations,
+  canaries: showCanaries,
   identity: showIdentity,
   funnel: showFunnel,
   'time-to-convert': showTimeToConvert,
@@ -98,6 +99,7 @@ async function show() {
   }
   // Progress refreshes itself while something runs.
   if (page === 'operations') state.timer = setInterval(() => showOperations().catch((e) => showError('#page-error', e)), 2000);
+  if (page === 'canaries') state.timer = setInterval(() => showCanaries().catch((e) => showError('#page-error', e)), 3000);
 }
 
 window.addEventListener('hashchange', () => state.role && show());
@@ -425,6 +427,99 @@ $('#sandbox-form').addEventListener('submit', async (event) => {
     });
     $('#sandbox-result').textContent = `started ${op.id}`;
     await showOperations();
+  } catch (error) {
+    showError('#page-error', error);
+  }
+});
+
+// ---- canaries: a rules change tried on a share of devices, arm by arm ----
+
+const canaryPath = (suffix = '') => `/api/projects/${encodeURIComponent($('#project').value)}/canaries${suffix}`;
+
+async function showCanaries() {
+  const { canaries } = await api('GET', canaryPath());
+  const rows = canaries.map((c) => {
+    const tr = document.createElement('tr');
+    tr.dataset.canary = c.id;
+    const status = cell(c.status);
+    status.dataset.status = c.status;
+    const actions = document.createElement('td');
+    const view = document.createElement('button');
+    view.type = 'button';
+    view.textContent = 'arms';
+    view.dataset.action = 'arms';
+    view.addEventListener('click', () => showArms(c.id).catch((e) => showError('#page-error', e)));
+    actions.append(view);
+    if (state.role !== 'analyst' && c.status === 'running') {
+      for (const [action, label, body] of [['promote', 'promote', undefined], ['rollback', 'roll back', { replay: false }], ['rollback', 'roll back and replay its events', { replay: true }]]) {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.textContent = label;
+        b.dataset.action = body?.replay ? 'rollback-replay' : action;
+        b.addEventListener('click', () =>
+          api('POST', canaryPath(`/${c.id}/${action}`), body)
+            .then(() => Promise.all([showCanaries(), showArms(c.id)]))
+            .catch((e) => showError('#page-error', e)),
+        );
+        actions.append(b);
+      }
+    }
+    tr.append(cell(c.id), status, cell(`${c.percent} %`), cell(JSON.stringify(c.changes)), cell(c.startedAt), cell(c.endedAt ?? ''), actions);
+    return tr;
+  });
+  $('#canaries-table tbody').replaceChildren(...rows);
+  const shown = $('#canary-arms').dataset.canary;
+  if (shown && canaries.some((c) => c.id === shown)) await showArms(shown);
+}
+
+/** Both arms side by side: one row per figure, rejections by reason under their total. */
+async function showArms(id) {
+  const c = await api('GET', canaryPath(`/${id}`));
+  const box = $('#canary-arms');
+  box.hidden = false;
+  box.dataset.canary = id;
+  const h = document.createElement('h3');
+  h.textContent = `Canary ${id}: ${c.status.replace('_', ' ')}, ${c.percent} % of devices (rules version ${c.rulesVersions.canary}, control ${c.rulesVersions.control})`;
+  const diff = document.createElement('p');
+  diff.textContent = (c.diff ?? []).map((d) => `${d.setting}: ${JSON.stringify(d.from)} → ${JSON.stringify(d.to)}`).join('; ') || `changes: ${JSON.stringify(c.changes)}`;
+  const { control, canary } = c.arms;
+  const reasons = [...new Set([...Object.keys(control.rejectedByReason), ...Object.keys(canary.rejectedByReason)])].sort();
+  const figures = [
+    ['devices', control.devices, canary.devices],
+    ['written', control.written, canary.written],
+    ['rejected', control.rejected, canary.rejected],
+    ...reasons.map((r) => [`  ${r}`, control.rejectedByReason[r] ?? 0, canary.rejectedByReason[r] ?? 0]),
+    ['suppressed', control.suppressed, canary.suppressed],
+    ['sessions per device', control.sessionsPerDevice ?? '–', canary.sessionsPerDevice ?? '–'],
+  ];
+  const table = document.createElement('table');
+  table.id = 'canary-arms-table';
+  const head = document.createElement('tr');
+  head.append(...['', 'control', 'canary'].map((t) => Object.assign(document.createElement('th'), { textContent: t })));
+  table.append(head, ...figures.map(([figure, a, b]) => {
+    const tr = document.createElement('tr');
+    tr.dataset.figure = figure.trim();
+    tr.append(cell(figure), cell(String(a)), cell(String(b)));
+    return tr;
+  }));
+  const replay = document.createElement('p');
+  if (c.replayId) replay.textContent = `Replay ${c.replayId} re-ran the canary arm's events under the restored rules (see Replays & backfills).`;
+  box.replaceChildren(h, diff, table, replay);
+}
+
+$('#canary-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    let changes;
+    try {
+      changes = JSON.parse($('#canary-changes').value);
+    } catch (error) {
+      throw new Error(`changes: not JSON (${error.message})`);
+    }
+    const c = await api('POST', canaryPath(), { changes, percent: Number($('#canary-percent').value) });
+    $('#canary-result').textContent = `started ${c.id}`;
+    await showCanaries();
+    await showArms(c.id);
   } catch (error) {
     showError('#page-error', error);
   }

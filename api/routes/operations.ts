@@ -30,7 +30,7 @@ export function operationRoutes(app: ApiApp, deps: ApiDeps): void {
       const unknown = (body.channels ?? []).filter((c) => !project.settings.channels.includes(c));
       if (unknown.length > 0) throw new ApiError(400, 'unknown_channel', `channels not registered on ${body.projectId}: ${unknown.join(', ')}`);
       reply.status(202);
-      return start(deps, 'replay', newId('rp'), body.projectId, body, identity?.name ?? null);
+      return startOperation(deps, 'replay', newId('rp'), body.projectId, body, identity?.name ?? null);
     },
   });
 
@@ -50,7 +50,7 @@ export function operationRoutes(app: ApiApp, deps: ApiDeps): void {
       const problem = await checkSource(body.source);
       if (problem) throw new ApiError(400, 'source_unreadable', problem.message);
       reply.status(202);
-      return start(deps, 'backfill', newId('bf'), body.projectId, body, identity?.name ?? null);
+      return startOperation(deps, 'backfill', newId('bf'), body.projectId, body, identity?.name ?? null);
     },
   });
 
@@ -69,7 +69,7 @@ export function operationRoutes(app: ApiApp, deps: ApiDeps): void {
       reply.status(202);
       // The audit keeps the mode and a hash of the subject, never the erased id itself.
       const params = { mode: body.mode, subject: subjectHash(body.projectId, target.kind, target.id) };
-      return start(deps, 'erasure', newId('er'), body.projectId, params, identity?.name ?? null, { target });
+      return startOperation(deps, 'erasure', newId('er'), body.projectId, params, identity?.name ?? null, { target });
     },
   });
 
@@ -137,7 +137,7 @@ export function operationRoutes(app: ApiApp, deps: ApiDeps): void {
   }
 }
 
-async function start(deps: ApiDeps, kind: OperationKind, id: string, projectId: string, params: object, requestedBy: string | null, cursor?: Record<string, unknown>) {
+export async function startOperation(deps: ApiDeps, kind: OperationKind, id: string, projectId: string, params: object, requestedBy: string | null, cursor?: Record<string, unknown>) {
   const workflowId = `operation:${id}`;
   await insertOperation(deps.pool, { id, kind, projectId, params: { ...params }, workflowId, requestedBy, counts: emptyCounts(), cursor });
   try {

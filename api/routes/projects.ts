@@ -65,11 +65,17 @@ export function projectRoutes(app: ApiApp, deps: ApiDeps): void {
       summary: "Change a project's settings; new channels get write keys, shown once",
       params: pathParams('p'),
       body: patchProjectSchema,
-      response: responses({ 200: 'updated', 400: 'invalid settings', 404: 'no such project' }),
+      response: responses({ 200: 'updated', 400: 'invalid settings', 404: 'no such project', 409: 'a running canary tries these rules' }),
     },
     handler: async ({ params, body }) => {
       const result = await updateProjectSettings(deps.pool, params.p as string, body);
-      if (!result) throw notFound(`project ${params.p}`);
+      if (result.kind === 'not_found') throw notFound(`project ${params.p}`);
+      if (result.kind === 'canary_running') {
+        throw new ApiError(409, 'canary_running', `canary ${result.canaryId} is trying rule changes on project ${params.p}; promote or roll it back before changing ${result.settings.join(', ')}`, {
+          canaryId: result.canaryId,
+          settings: result.settings,
+        });
+      }
       return { projectId: result.project.projectId, name: result.project.name, ...result.project.settings, newWriteKeys: result.newWriteKeys };
     },
   });

@@ -2,17 +2,11 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { ContractBreak, ContractRead } from '../../rules/consumer-contracts';
 import { ApiClient } from '../api-client';
-import { runClientCommand } from '../client-command';
+import { projectOf, runClientCommand } from '../client-command';
 import { renderTable } from '../table';
 
 const path = (projectId: string, consumer?: string) =>
   `/api/projects/${encodeURIComponent(projectId)}/contracts${consumer === undefined ? '' : `/${encodeURIComponent(consumer)}`}`;
-
-function projectOf(opts: { project?: string }): string | null {
-  const projectId = opts.project ?? process.env.BRAID_PROJECT;
-  if (!projectId) console.error('braid: name the project with -p <projectId> (or BRAID_PROJECT)');
-  return projectId ?? null;
-}
 
 function printBreaks(consumer: string, breaks: ContractBreak[]): void {
   if (breaks.length === 0) console.log(`${consumer}: the registry serves everything it reads`);

@@ -1,4 +1,4 @@
-import { bigint, bigserial, boolean, customType, date, index, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, customType, date, index, integer, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { braid } from './braid-schema';
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
@@ -42,6 +42,8 @@ export const suppressions = braid.table(
     reason: text().notNull(),
     /** The device the suppressed event came from; null before 0015. */
     deviceKey: text(),
+    /** The project rules version that suppressed it; null before 0031. */
+    rulesVersion: integer(),
     recordedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.sourceStream, t.sourceSequence] }), index().on(t.projectId, t.day), index().on(t.projectId, t.channel, t.deviceKey)],

@@ -21,3 +21,4 @@ export * from './rollups';
 export * from './audit-log';
 export * from './lake';
 export * from './consumer-contracts';
+export * from './rule-canaries';

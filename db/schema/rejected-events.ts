@@ -1,4 +1,4 @@
-import { bigint, bigserial, index, jsonb, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, jsonb, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { braid } from './braid-schema';
 
 /** One row per rejected message, with its stable reason and what a sender needs to fix it. */
@@ -24,6 +24,10 @@ export const rejectedEvents = braid.table(
     eventName: text(),
     eventTime: timestamp({ withTimezone: true }),
     rules: text().array(),
+    /** The project rules version that rejected it (null before the project was known, and before 0031). */
+    rulesVersion: integer(),
+    /** The device it came from, when it named one (null before 0031). */
+    deviceKey: text(),
   },
   (t) => [uniqueIndex().on(t.sourceStream, t.sourceSequence), index().on(t.projectId, t.receivedAt)],
 );

@@ -176,6 +176,33 @@ describe('operator console', () => {
     expect(links.rows.map((r) => r.status)).toContain('undone');
   });
 
+  it('starts a rules canary from the page, shows both arms as the API counts them, and promotes it', async () => {
+    await page.goto(`${stack.api!.url}/?project=${projectId}#canaries`);
+    await page.waitForSelector('#canary-form');
+    await page.fill('#canary-changes', JSON.stringify({ trackingPlan: { namingViolations: 'block' } }));
+    await page.fill('#canary-percent', '50');
+    await page.click('#canary-form button[type="submit"]');
+    await page.waitForSelector('#canary-arms-table');
+    const id = (await page.getAttribute('#canary-arms', 'data-canary')) as string;
+    expect(id).toMatch(/^cn_/);
+    // Ingest reloads its rules every few seconds; then half of the devices have 'Console Viewed' blocked.
+    await new Promise((r) => setTimeout(r, 6_000));
+    const subject = rawSubject(projectId, 'web');
+    for (let i = 0; i < 60; i++) await stack.publish(subject, track({ anonymousId: `canary-device-${i % 20}`, event: 'Console Viewed' }));
+    await stack.drained(projectId, N + 6 + 60, 60_000);
+    const arms = (await stack.api!.call('GET', `/api/projects/${projectId}/canaries/${id}`)).body.arms;
+    expect(arms.canary.rejectedByReason.naming_violation).toBeGreaterThan(0);
+    await page.click(`tr[data-canary="${id}"] button[data-action="arms"]`);
+    const figure = (name: string, column: number) => page.textContent(`#canary-arms-table tr[data-figure="${name}"] td:nth-child(${column})`);
+    await expect.poll(() => figure('naming_violation', 3)).toBe(String(arms.canary.rejectedByReason.naming_violation));
+    expect(await figure('written', 2)).toBe(String(arms.control.written));
+    expect(await figure('devices', 3)).toBe(String(arms.canary.devices));
+    await page.screenshot({ path: join(SHOTS, 'canary.png'), fullPage: true });
+    await page.click(`tr[data-canary="${id}"] button[data-action="promote"]`);
+    await page.waitForSelector(`tr[data-canary="${id}"] [data-status="promoted"]`);
+    expect((await stack.api!.call('GET', `/api/projects/${projectId}`)).body.trackingPlan.namingViolations).toBe('block');
+  });
+
   it('shows an analyst the figures but no operator buttons', async () => {
     const { token } = await createToken(stack.pool, { name: `analyst ${projectId}`, role: 'analyst' });
     const analyst = await browser.newPage();

@@ -251,7 +251,7 @@ describe('decodeMessage', () => {
   });
 
   describe('rejection attribution', () => {
-    it('an envelope rejection carries project, channel, subject, messageId and the parsed payload', () => {
+    it('an envelope rejection carries project, channel, subject, messageId, device and the parsed payload', () => {
       const payload = track({ type: 'purchase', messageId: 'msg-77', properties: { total: 3 } });
       expect(rejected(decode(payload, 'braid.raw.acme.mobile'))).toEqual({
         projectId: 'acme',
@@ -266,6 +266,7 @@ describe('decodeMessage', () => {
         },
         payload,
         source: source('braid.raw.acme.mobile'),
+        deviceKey: 'a:anon-1',
       });
     });
 
