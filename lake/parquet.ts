@@ -1,16 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { LAKE_COLUMNS, type LakeColumnKind } from '../db/lake';
-import { eventsDir, PARTITION_FILE } from '../rules/lake-layout';
+import { eventsDir } from '../rules/lake-layout';
 
 /**
  * The lake's files, through DuckDB (in-process): a partition's rows, given
- * as JSON lines, become one Parquet file (zstd) that replaces the old one
- * atomically, so a reader sees the old partition or the new one, never half
- * of one; and SQL over the whole lake as a table `events`.
+ * as JSON lines, become one Parquet file (zstd), which a LakeStore puts in
+ * place whole (lake/store.ts); and SQL over a lake directory as a table
+ * `events` (a bucket lake is read from a local mirror, lake/s3-mirror.ts).
  */
 
 const DUCKDB_TYPES: Record<LakeColumnKind, string> = { text: 'VARCHAR', timestamp: 'TIMESTAMPTZ', json: 'JSON' };
@@ -28,38 +27,32 @@ function literal(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-/** The lines of a partition, written by `produce` through `write`; false when there were none. */
+/** The lines of a partition, written by `produce` through `write`; it returns how many rows it wrote. */
 export type LineProducer = (write: (lines: string[]) => Promise<void>) => Promise<number>;
 
 /**
- * Writes a partition from its rows: JSON lines into a scratch file, then
- * DuckDB copies them to `<dir>/events.parquet` under a temporary name that
- * is renamed over the old file. A partition with no rows is removed.
- * Returns the number of rows written.
+ * Writes a partition's rows as one Parquet file at `path`: JSON lines into a
+ * scratch file beside it, then DuckDB copies them to `path`. Writes nothing
+ * when there are no rows. Returns the number of rows. Where the file goes
+ * next (renamed into a directory lake, uploaded to a bucket) is the store's.
  */
-export async function writePartition(dir: string, produce: LineProducer): Promise<number> {
-  await mkdir(dir, { recursive: true });
-  const scratch = `${dir}/.rows-${randomBytes(6).toString('hex')}`;
+export async function writeParquetFile(path: string, produce: LineProducer): Promise<number> {
+  const scratch = `${path}.ndjson`;
   try {
-    const rows = await writeLines(`${scratch}.ndjson`, produce);
-    if (rows === 0) {
-      await rm(dir, { recursive: true, force: true });
-      return 0;
-    }
+    const rows = await writeLines(scratch, produce);
+    if (rows === 0) return 0;
     const connection = await (await writerInstance()).connect();
     try {
       await connection.run(
-        `COPY (SELECT * FROM read_json(${literal(`${scratch}.ndjson`)}, format = 'newline_delimited', columns = ${columnsStruct()})) ` +
-          `TO ${literal(`${scratch}.parquet`)} (FORMAT parquet, COMPRESSION zstd)`,
+        `COPY (SELECT * FROM read_json(${literal(scratch)}, format = 'newline_delimited', columns = ${columnsStruct()})) ` +
+          `TO ${literal(path)} (FORMAT parquet, COMPRESSION zstd)`,
       );
     } finally {
       connection.closeSync();
     }
-    await rename(`${scratch}.parquet`, `${dir}/${PARTITION_FILE}`);
     return rows;
   } finally {
-    await rm(`${scratch}.ndjson`, { force: true });
-    await rm(`${scratch}.parquet`, { force: true });
+    await rm(scratch, { force: true });
   }
 }
 
@@ -81,16 +74,6 @@ async function writeLines(path: string, produce: LineProducer): Promise<number> 
 /** `{event_id: 'VARCHAR', …}`: read_json's column types, from analytics.events' declaration. */
 function columnsStruct(): string {
   return `{${LAKE_COLUMNS.map((c) => `${c.name}: '${DUCKDB_TYPES[c.kind]}'`).join(', ')}}`;
-}
-
-/** The date directories a project has in the lake (to remove those whose events are all gone). */
-export async function partitionDirs(projectDirPath: string): Promise<string[]> {
-  try {
-    return (await readdir(projectDirPath, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
 }
 
 export interface LakeQueryResult {

@@ -79,8 +79,10 @@ const envSchema = z.object({
    */
   BRAID_DB_ROLES: z.enum(['on', 'off']).default('on'),
   /**
-   * The lake (contract section 6): a directory the worker keeps a Parquet copy
-   * of the canonical events in, continuously; off when unset (`braid up`: .braid/lake).
+   * The lake (contract section 6): a directory or `s3://bucket/prefix` the worker keeps a Parquet
+   * copy of the canonical events in, continuously; off when unset (`braid up`: .braid/lake). Its
+   * rules are rules/lake-layout.ts lakeTarget's, and a bucket's AWS_* variables rules/s3-settings.ts's,
+   * checked when the worker starts.
    */
   BRAID_LAKE_URL: z.string().min(1).optional(),
   /** Pause of the continuous lake export once nothing is left to write. */

@@ -7,16 +7,24 @@ import { fetchText } from '../../runtime/metrics-server';
 import { freePort } from '../../runtime/services/local-process';
 import { startMaintenance } from '../../workers/maintenance';
 import { startLakeExport } from '../../workers/lake-export';
-import { lakeLocation } from '../../rules/lake-layout';
+import { openLakeStore } from '../../lake/open';
+import { lakeTarget, lakeUrlOf } from '../../rules/lake-layout';
 import { ConfigError } from '../../runtime/config';
 import { temporalTls } from '../../runtime/tls';
 import { commandContext, onShutdown, serveProcessMetrics, stopInOrder } from '../process';
 
-/** BRAID_LAKE_URL as a directory, or a ConfigError naming the rule. */
-function lakeDirOf(url: string): string {
-  const location = lakeLocation(url, process.cwd());
+/**
+ * BRAID_LAKE_URL as the lake the worker exports to, checked at start (for a
+ * bucket: the AWS settings and that credentials resolve), or a ConfigError
+ * naming the variable and the rule.
+ */
+async function lakeOf(url: string): Promise<{ lakeUrl: string; identity: string }> {
+  const location = lakeTarget(url, process.cwd());
   if (!location.ok) throw new ConfigError([`BRAID_LAKE_URL: ${location.reason}`]);
-  return location.dir;
+  const opened = await openLakeStore(location.target, process.env);
+  if (!opened.ok) throw new ConfigError([`BRAID_LAKE_URL=${lakeUrlOf(location.target)}: ${opened.reason}`]);
+  opened.store.close();
+  return { lakeUrl: lakeUrlOf(location.target), identity: opened.store.identity };
 }
 
 export function registerWorker(program: Command): void {
@@ -26,7 +34,7 @@ export function registerWorker(program: Command): void {
     .option('--dev-server', 'when TEMPORAL_ADDRESS is unset, use (or start) a local Temporal dev server: development only')
     .action(async (opts: { devServer?: boolean }) => {
       const { config, log, tracing } = commandContext('worker');
-      const lakeDir = config.BRAID_LAKE_URL === undefined ? null : lakeDirOf(config.BRAID_LAKE_URL);
+      const lake = config.BRAID_LAKE_URL === undefined ? null : await lakeOf(config.BRAID_LAKE_URL);
       // The SDK's runtime metrics go to a local port of their own; /metrics appends them.
       const temporalMetrics = config.BRAID_METRICS_PORT === undefined ? null : `127.0.0.1:${await freePort()}`;
       installTemporalRuntime({ metricsAddress: temporalMetrics ?? undefined });
@@ -46,7 +54,7 @@ export function registerWorker(program: Command): void {
         ...(config.BRAID_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.BRAID_WORKFLOW_BUNDLE } } : {}),
       });
       const stopMaintenance = startMaintenance(pool, log);
-      if (lakeDir) await startLakeExport({ client: temporal.client, pool, taskQueue: config.BRAID_TASK_QUEUE, lakeDir, everyMs: config.BRAID_LAKE_EVERY, log });
+      if (lake) await startLakeExport({ client: temporal.client, pool, taskQueue: config.BRAID_TASK_QUEUE, ...lake, everyMs: config.BRAID_LAKE_EVERY, log });
       watchPool(pool);
       const stopMetrics = await serveProcessMetrics(config, log, async () => (temporalMetrics ? [await fetchText(`http://${temporalMetrics}/metrics`)] : []));
       const workerRun = worker.run();

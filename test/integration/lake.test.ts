@@ -2,14 +2,15 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isDeepStrictEqual, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawSubject } from '../../contracts/wire';
 import { registerLake } from '../../db/lake';
 import { queryLake } from '../../lake/parquet';
 import { repoRoot } from '../../runtime/paths';
 import { lakeExportWorkflow } from '../../workflows/lake-export.workflow';
-import { identify, sleep, track } from '../support/events';
+import { identify, track } from '../support/events';
+import { caughtUp as lakeCaughtUp, lakeRows, postgresRows } from '../support/lake';
 import { finished, waitForOperation } from '../support/operations';
 import { startStack, uniqueId, type Stack } from '../support/stack';
 
@@ -26,43 +27,9 @@ describe('lake of canonical events', () => {
   const lakeDir = mkdtempSync(join(tmpdir(), 'braid-lake-'));
   let stack: Stack;
 
-  /** The project's rows as both sides hold them: ids, person, date, event time to the microsecond, properties, context. */
-  type Row = { event_id: string; person_id: string | null; event_date: string; us: string; properties: unknown; context: unknown };
-  const postgresRows = async (): Promise<Row[]> =>
-    (
-      await stack.pool.query(
-        `SELECT event_id, person_id, (event_time AT TIME ZONE 'UTC')::date::text AS event_date,
-                ((extract(epoch FROM event_time) * 1000000)::bigint)::text AS us, properties, context
-         FROM analytics.events WHERE project_id = $1 ORDER BY event_id`,
-        [projectId],
-      )
-    ).rows;
-  const lakeRows = async (dir = lakeDir): Promise<Row[]> =>
-    (
-      await queryLake(
-        dir,
-        `SELECT event_id, person_id, event_date::VARCHAR AS event_date, epoch_us(event_time)::VARCHAR AS us, properties::VARCHAR AS properties, context::VARCHAR AS context
-         FROM events WHERE project_id = '${projectId}' ORDER BY event_id`,
-      )
-    ).rows.map((r) => ({ ...r, properties: JSON.parse(r.properties as string), context: JSON.parse(r.context as string) }) as Row);
-  /** Rows per date, in date order. */
-  const byDate = (rows: Row[]) => {
-    const counts = new Map<string, number>();
-    for (const r of rows) counts.set(r.event_date, (counts.get(r.event_date) ?? 0) + 1);
-    return [...counts].sort(([a], [b]) => a.localeCompare(b));
-  };
-
+  const lakeRowsOf = () => lakeRows(lakeDir, projectId);
   /** Waits until every partition of the lake equals Postgres's (the export runs on its own schedule). */
-  const caughtUp = async (timeoutMs = 60_000) => {
-    const deadline = Date.now() + timeoutMs;
-    let [pg, lake] = [await postgresRows(), await lakeRows()];
-    while (Date.now() < deadline && !isDeepStrictEqual(pg, lake)) {
-      await sleep(300);
-      [pg, lake] = [await postgresRows(), await lakeRows()];
-    }
-    expect(lake).toEqual(pg);
-    return byDate(pg);
-  };
+  const caughtUp = () => lakeCaughtUp({ postgres: () => postgresRows(stack.pool, projectId), lake: () => lakeRowsOf() });
 
   const at = (day: string, hh: string) => `${day}T${hh}:00:00.123456Z`;
   const publish = (payload: Record<string, unknown>, channel = 'web') => stack.publish(rawSubject(projectId, channel), payload);
@@ -113,11 +80,11 @@ describe('lake of canonical events', () => {
   });
 
   it('follows an identity merge: the anonymous events get the person of the user they turn out to be', async () => {
-    const before = await lakeRows();
+    const before = await lakeRowsOf();
     await publish(identify({ anonymousId: 'ann-web', userId: 'bob', timestamp: at('2026-03-03', '09') }));
     await stack.drained(projectId, 7);
     await caughtUp();
-    const after = await lakeRows();
+    const after = await lakeRowsOf();
     // ann's 1 March events now carry bob's person, though no event of that day was written.
     const annBefore = before.filter((r) => r.event_date === '2026-03-01').map((r) => r.person_id);
     const annAfter = after.filter((r) => r.event_date === '2026-03-01').map((r) => r.person_id);
@@ -172,8 +139,8 @@ describe('lake of canonical events', () => {
       ]);
       const badProject = await run(process.execPath, [braid, 'lake', 'export', '-p', '../etc', '--to', dir], { env, cwd: repoRoot }).catch((e: { code: number; stderr: string }) => e);
       expect(badProject).toMatchObject({ code: 2, stderr: expect.stringContaining('--project') });
-      const s3 = await run(process.execPath, [braid, 'lake', 'query', '--lake', 's3://bucket/lake', 'SELECT 1'], { env, cwd: repoRoot }).catch((e: { code: number; stderr: string }) => e);
-      expect(s3).toMatchObject({ code: 2, stderr: expect.stringContaining('s3:// lakes are not supported') });
+      const gs = await run(process.execPath, [braid, 'lake', 'query', '--lake', 'gs://bucket/lake', 'SELECT 1'], { env, cwd: repoRoot }).catch((e: { code: number; stderr: string }) => e);
+      expect(gs).toMatchObject({ code: 2, stderr: expect.stringContaining('gs:// lakes are not supported') });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

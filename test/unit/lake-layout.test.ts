@@ -18,11 +18,13 @@ describe('lakeLocation', () => {
   it.each([
     ['', 'empty'],
     ['   ', 'empty'],
-    ['s3://bucket/lake', 's3:// lakes are not supported'],
-    ['S3://bucket/lake', 's3:// lakes are not supported'],
+    ['s3://bucket/lake', 's3://bucket/lake is an object store; this needs a local directory'],
+    ['S3://bucket/lake', 'is an object store'],
     ['gs://bucket', 'gs:// lakes are not supported'],
     ['https://example.com/lake', 'https:// lakes are not supported'],
     ['/data/\0lake', 'NUL'],
+    ['file:///data/%00lake', 'NUL'],
+    ['file:///data/%zz', 'not a file:// URL'],
   ])('refuses %j with a reason', (url, reason) => {
     const location = lakeLocation(url, '/');
     expect(location.ok).toBe(false);
