@@ -32,3 +32,9 @@ export async function requireReadableProject(pool: pg.Pool, identity: TokenIdent
   if (readable && !readable.has(projectId)) throw new ApiError(404, 'unknown_project', `project ${projectId} does not exist`);
   return requireProject(pool, projectId);
 }
+
+/** Whether the token may read the project's data (an analyst: only granted projects). */
+export async function mayRead(pool: pg.Pool, identity: TokenIdentity | undefined, projectId: string): Promise<boolean> {
+  const readable = await readableProjects(pool, identity);
+  return readable === null || readable.has(projectId);
+}

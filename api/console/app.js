@@ -473,8 +473,12 @@ async function showCanaries() {
 }
 
 /** Both arms side by side: one row per figure, rejections by reason under their total. */
+let armsRequest = 0;
 async function showArms(id) {
+  // The page refreshes itself and buttons ask too: only the newest answer is drawn.
+  const request = ++armsRequest;
   const c = await api('GET', canaryPath(`/${id}`));
+  if (request !== armsRequest) return;
   const box = $('#canary-arms');
   box.hidden = false;
   box.dataset.canary = id;

@@ -5,7 +5,7 @@ import { consentFigures, qualityHours, recentHealth, rejectionsByReason, tailEve
 import { getOperation } from '../../db/operations';
 import { sandboxDiff } from '../../db/sandbox';
 import { qualityFlags } from '../../rules/quality-flags';
-import { requireReadableProject } from '../require-project';
+import { mayRead, requireReadableProject } from '../require-project';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { pathParams, responses, type ApiApp } from '../typed-routes';
@@ -141,9 +141,9 @@ export function consoleRoutes(app: ApiApp, deps: ApiDeps): void {
       params: pathParams('id'),
       response: responses({ 200: 'the diff', 404: 'no such replay', 409: 'not a sandbox replay' }),
     },
-    handler: async ({ params }) => {
+    handler: async ({ params, identity }) => {
       const op = await getOperation(deps.pool, params.id as string, 'replay');
-      if (!op) throw new ApiError(404, 'not_found', `no replay ${params.id}`);
+      if (!op || !(await mayRead(deps.pool, identity, op.projectId))) throw new ApiError(404, 'not_found', `no replay ${params.id}`);
       if (op.params.target !== 'sandbox') throw new ApiError(409, 'not_a_sandbox', `replay ${op.id} wrote production: there is nothing to compare`);
       return { id: op.id, status: op.status, ...(await sandboxDiff(deps.pool, op.id, op.projectId)) };
     },

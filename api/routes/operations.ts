@@ -7,7 +7,9 @@ import { checkSource } from '../../activities/operations/line-source';
 import { sandboxSchema } from '../../activities/operations/sandbox';
 import { cancelSignal, pauseSignal, resumeSignal } from '../../workflows/operation.messages';
 import type { operationWorkflow } from '../../workflows/operation.workflow';
+import type { TokenIdentity } from '../../db/api-tokens';
 import type { ApiDeps } from '../deps';
+import { mayRead, readableProjects } from '../require-project';
 import { ApiError, notFound } from '../errors';
 import { pathParams, responses, type ApiApp } from '../typed-routes';
 
@@ -98,7 +100,11 @@ export function operationRoutes(app: ApiApp, deps: ApiDeps): void {
       }),
       response: responses({ 200: 'operations, newest first' }),
     },
-    handler: async ({ query }) => ({ operations: (await listOperations(deps.pool, query)).map(present) }),
+    handler: async ({ query, identity }) => {
+      const readable = await readableProjects(deps.pool, identity);
+      const operations = await listOperations(deps.pool, query);
+      return { operations: operations.filter((op) => readable === null || readable.has(op.projectId)).map(present) };
+    },
   });
 
   for (const [kind, base] of [['replay', '/api/replays'], ['backfill', '/api/backfills']] as const) {
@@ -111,7 +117,7 @@ export function operationRoutes(app: ApiApp, deps: ApiDeps): void {
         params: pathParams('id'),
         response: responses({ 200: 'status', 404: `no such ${kind}` }),
       },
-      handler: async ({ params }) => present(await requireOperation(deps, params.id as string, kind)),
+      handler: async ({ params, identity }) => present(await requireOperation(deps, params.id as string, kind, identity)),
     });
     for (const [action, signal] of [['pause', pauseSignal], ['resume', resumeSignal], ['cancel', cancelSignal]] as const) {
       app.route({
@@ -149,9 +155,10 @@ export async function startOperation(deps: ApiDeps, kind: OperationKind, id: str
   return { id, workflowId };
 }
 
-async function requireOperation(deps: ApiDeps, id: string, kind: OperationKind): Promise<OperationRecord> {
+/** The operation, or 404 when there is none or the token may not read its project (an analyst's, not granted). */
+async function requireOperation(deps: ApiDeps, id: string, kind: OperationKind, identity?: TokenIdentity): Promise<OperationRecord> {
   const op = /^[a-z0-9_]{1,40}$/.test(id) ? await getOperation(deps.pool, id, kind) : null;
-  if (!op) throw notFound(`${kind} ${id}`);
+  if (!op || !(await mayRead(deps.pool, identity, op.projectId))) throw notFound(`${kind} ${id}`);
   return op;
 }
 

@@ -309,6 +309,33 @@ describe('analysis: funnel, time to convert, adoption, retention, active persons
     expect((await stack.api!.call('GET', `/api/projects/${otherProject}/analysis/active-persons?${query({ from, to })}`)).status).toBe(200);
   });
 
+  it('keeps an analyst to the granted project on every route that names one, and on operations', async () => {
+    const person = await stack.pool.query<{ person_id: string }>('SELECT person_id FROM analytics.events WHERE project_id = $1 LIMIT 1', [projectId]);
+    const routes = [
+      `/api/projects/${projectId}`,
+      `/api/projects/${projectId}/schemas`,
+      `/api/projects/${projectId}/contracts`,
+      `/api/projects/${projectId}/canaries`,
+      `/api/projects/${projectId}/devices/web/some-device`,
+      `/api/projects/${projectId}/rejections`,
+      `/api/persons/${projectId}/${person.rows[0]!.person_id}/journey`,
+      `/api/persons/${projectId}/${person.rows[0]!.person_id}/merges`,
+    ];
+    for (const path of routes) {
+      const other = await stack.api!.call('GET', path, undefined, otherAnalystToken);
+      expect([path, other.status, other.body.error?.code]).toEqual([path, 404, 'unknown_project']);
+      const own = await stack.api!.call('GET', path, undefined, analystToken);
+      expect([path, own.body.error?.code === 'unknown_project']).toEqual([path, false]);
+    }
+    const replay = await stack.api!.call('POST', '/api/replays', { projectId, from, to, target: 'sandbox' });
+    expect(replay.status).toBe(202);
+    const listed = async (token: string) => ((await stack.api!.call('GET', '/api/operations', undefined, token)).body.operations as { id: string }[]).map((o) => o.id);
+    expect(await listed(analystToken)).toContain(replay.body.id);
+    expect(await listed(otherAnalystToken)).not.toContain(replay.body.id);
+    expect((await stack.api!.call('GET', `/api/replays/${replay.body.id}`, undefined, otherAnalystToken)).status).toBe(404);
+    expect((await stack.api!.call('GET', `/api/replays/${replay.body.id}`, undefined, analystToken)).status).toBe(200);
+  });
+
   it.each([
     ['funnel', { steps: [PV], from, to }, 'steps'],
     ['funnel', { steps: Array.from({ length: 11 }, (_, i) => `Step ${i}`), from, to }, 'steps'],

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawSubject } from '../../contracts/wire';
+import { grantAnalystProject } from '../../db/analyst-access';
 import { createToken } from '../../db/api-tokens';
 import { identify, track } from '../support/events';
 import { finished, waitForOperation } from '../support/operations';
@@ -194,9 +195,9 @@ describe('operator console', () => {
     expect(arms.canary.rejectedByReason.naming_violation).toBeGreaterThan(0);
     await page.click(`tr[data-canary="${id}"] button[data-action="arms"]`);
     const figure = (name: string, column: number) => page.textContent(`#canary-arms-table tr[data-figure="${name}"] td:nth-child(${column})`);
-    await expect.poll(() => figure('naming_violation', 3)).toBe(String(arms.canary.rejectedByReason.naming_violation));
-    expect(await figure('written', 2)).toBe(String(arms.control.written));
-    expect(await figure('devices', 3)).toBe(String(arms.canary.devices));
+    await expect
+      .poll(async () => [await figure('naming_violation', 3), await figure('written', 2), await figure('devices', 3)])
+      .toEqual([String(arms.canary.rejectedByReason.naming_violation), String(arms.control.written), String(arms.canary.devices)]);
     await page.screenshot({ path: join(SHOTS, 'canary.png'), fullPage: true });
     await page.click(`tr[data-canary="${id}"] button[data-action="promote"]`);
     await page.waitForSelector(`tr[data-canary="${id}"] [data-status="promoted"]`);
@@ -204,7 +205,9 @@ describe('operator console', () => {
   });
 
   it('shows an analyst the figures but no operator buttons', async () => {
-    const { token } = await createToken(stack.pool, { name: `analyst ${projectId}`, role: 'analyst' });
+    // An analyst token reads the projects granted to the Postgres role named like it.
+    await grantAnalystProject(stack.pool, `analyst_${projectId}`, projectId);
+    const { token } = await createToken(stack.pool, { name: `analyst_${projectId}`, role: 'analyst' });
     const analyst = await browser.newPage();
     analyst.on('pageerror', (error) => browserErrors.push(String(error)));
     await analyst.goto(`${stack.api!.url}/?project=${projectId}#operations`);
