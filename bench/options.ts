@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { MAX_SEED } from '../rules/seeded-random';
+import { SYNTH_LIMITS } from '../rules/synth-traffic';
 import { ConfigError } from '../runtime/config';
 
-export const SCENARIOS = ['burst', 'trickle', 'oneDevice', 'collector'] as const;
+export const SCENARIOS = ['burst', 'trickle', 'oneDevice', 'collector', 'synth'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const BURST_VARIANTS = ['hosted', 'perDevice', 'raw'] as const;
@@ -36,6 +38,9 @@ const benchEnvSchema = z.object({
   BENCH_COLLECTOR_SECONDS: positiveInt.max(600).default(30),
   BENCH_COLLECTOR_CONNECTIONS: positiveInt.max(512).default(16),
   BENCH_COLLECTOR_BATCH: positiveInt.max(500).default(50),
+  /** `braid synth` traffic: as many messages as `synth run --events` takes, of a seed it takes. */
+  BENCH_SYNTH_EVENTS: positiveInt.min(SYNTH_LIMITS.minEvents).max(SYNTH_LIMITS.maxEvents).default(20_000),
+  BENCH_SYNTH_SEED: z.coerce.number().int().min(0).max(MAX_SEED).default(1),
 });
 
 export interface BenchOptions {
@@ -44,6 +49,7 @@ export interface BenchOptions {
   trickle: { rates: number[]; seconds: number; devices: number };
   oneDevice: { events: number };
   collector: { seconds: number; connections: number; batch: number };
+  synth: { events: number; seed: number };
 }
 
 /** The benchmark's settings from BENCH_* variables, parsed once; a bad value names the variable. */
@@ -58,5 +64,6 @@ export function loadBenchOptions(env: NodeJS.ProcessEnv = process.env): BenchOpt
     trickle: { rates: o.BENCH_TRICKLE_RATES, seconds: o.BENCH_TRICKLE_SECONDS, devices: o.BENCH_TRICKLE_DEVICES },
     oneDevice: { events: o.BENCH_ONE_DEVICE_EVENTS },
     collector: { seconds: o.BENCH_COLLECTOR_SECONDS, connections: o.BENCH_COLLECTOR_CONNECTIONS, batch: o.BENCH_COLLECTOR_BATCH },
+    synth: { events: o.BENCH_SYNTH_EVENTS, seed: o.BENCH_SYNTH_SEED },
   };
 }

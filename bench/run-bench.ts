@@ -5,6 +5,7 @@ import { loadBenchOptions, type BenchOptions, type Scenario } from './options';
 import { runBurst, type BurstReport } from './scenarios/burst';
 import { runCollector, type CollectorReport } from './scenarios/collector';
 import { runOneDevice, type OneDeviceReport } from './scenarios/one-device';
+import { runSynth, type SynthBenchReport } from './scenarios/synth';
 import { runTrickle, type TrickleReport } from './scenarios/trickle';
 
 interface Results {
@@ -12,6 +13,7 @@ interface Results {
   trickle?: TrickleReport;
   oneDevice?: OneDeviceReport;
   collector?: CollectorReport;
+  synth?: SynthBenchReport;
 }
 
 const SCENARIO_RUNNERS: { [S in Scenario]: (env: BenchEnvironment, options: BenchOptions) => Promise<Results[S]> } = {
@@ -19,15 +21,18 @@ const SCENARIO_RUNNERS: { [S in Scenario]: (env: BenchEnvironment, options: Benc
   trickle: (env, o) => runTrickle(env, o.trickle),
   oneDevice: (env, o) => runOneDevice(env, o.oneDevice),
   collector: (env, o) => runCollector(env, o.collector),
+  synth: (env, o) => runSynth(env, o.synth),
 };
 
 /**
  * `npm run bench`: braid on the real services of this machine, every part a
  * process of its own, the scenarios of BENCH_SCENARIOS in order (default:
- * burst, trickle, oneDevice, collector). Progress goes to stderr; stdout gets
- * one JSON line with every figure of the run, the goals they decide, and the
- * errors of scenarios that failed. Compare ratios rather than absolute numbers
- * across machines: these machines are noisy.
+ * burst, trickle, oneDevice, collector, synth). Progress goes to stderr;
+ * stdout gets one JSON line with every figure of the run, the goals they
+ * decide, and the errors of scenarios that failed; it exits 1 after a failed
+ * scenario or a wrong result (burst accounting, synth figures). Compare
+ * ratios rather than absolute numbers across machines: these machines are
+ * noisy.
  */
 export async function runBench(): Promise<void> {
   const options = loadBenchOptions();
@@ -73,5 +78,5 @@ export async function runBench(): Promise<void> {
       ...(Object.keys(errors).length > 0 ? { errors } : {}),
     }),
   );
-  if (Object.keys(errors).length > 0 || results.burst?.errors) process.exitCode = 1;
+  if (Object.keys(errors).length > 0 || results.burst?.errors || results.synth?.matched === false) process.exitCode = 1;
 }

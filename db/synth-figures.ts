@@ -1,5 +1,6 @@
 import { and, count, countDistinct, eq, isNull, sql } from 'drizzle-orm';
 import type { SynthFigures } from '../contracts/synth';
+import type { SynthTraffic } from '../rules/synth-traffic';
 import { getAccounting } from './accounting';
 import type pg from 'pg';
 import { createDb } from './client';
@@ -11,6 +12,11 @@ export interface FunnelQuery {
   from: string;
   to: string;
   windowSeconds: number;
+}
+
+/** The analytics.funnel query of a run's traffic (its steps, range and window). */
+export function funnelQueryOf(funnel: SynthTraffic['funnel']): FunnelQuery {
+  return { steps: funnel.steps, from: new Date(funnel.fromMs).toISOString(), to: new Date(funnel.toMs).toISOString(), windowSeconds: funnel.windowMs / 1000 };
 }
 
 /**

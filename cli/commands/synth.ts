@@ -8,7 +8,7 @@ import { SYNTH_VIAS, synthExpectationSchema, type SynthExpectation, type SynthVi
 import { getAccounting, waitForDrain } from '../../db/accounting';
 import { createPool } from '../../db/client';
 import { getProject } from '../../db/projects';
-import { synthFigures } from '../../db/synth-figures';
+import { funnelQueryOf, synthFigures } from '../../db/synth-figures';
 import { compareFigures, describeDifference } from '../../rules/synth-comparison';
 import { assumedSettings, expectOutcome } from '../../rules/synth-expectation';
 import { checkSynthOptions, generateTraffic, SYNTH_CHANNELS, type SynthChannel } from '../../rules/synth-traffic';
@@ -103,12 +103,7 @@ async function run(opts: RunOptions): Promise<void> {
       events: opts.events,
       via,
       anchor: new Date(anchorMs).toISOString(),
-      funnelQuery: {
-        steps: traffic.funnel.steps,
-        from: new Date(traffic.funnel.fromMs).toISOString(),
-        to: new Date(traffic.funnel.toMs).toISOString(),
-        windowSeconds: traffic.funnel.windowMs / 1000,
-      },
+      funnelQuery: funnelQueryOf(traffic.funnel),
       assumes: ruleSettings(assumes),
       collectorRejections: outcome.collectorRejections,
       jetstreamDuplicates: outcome.jetstreamDuplicates,

@@ -18,18 +18,20 @@ function problemsOf(env: NodeJS.ProcessEnv): string[] {
 describe('loadBenchOptions', () => {
   it('runs every scenario at the issue’s sizes by default', () => {
     expect(loadBenchOptions({})).toEqual({
-      scenarios: ['burst', 'trickle', 'oneDevice', 'collector'],
+      scenarios: ['burst', 'trickle', 'oneDevice', 'collector', 'synth'],
       burst: { events: 50_000, sessions: 2_000, variants: ['hosted', 'perDevice', 'raw'], maxSeconds: 180 },
       trickle: { rates: [800, 1600, 3200, 4800], seconds: 30, devices: 20_000 },
       oneDevice: { events: 100_000 },
       collector: { seconds: 30, connections: 16, batch: 50 },
+      synth: { events: 20_000, seed: 1 },
     });
   });
 
   it.each([
     [{ BENCH_SCENARIOS: 'trickle' }, ['trickle']],
     [{ BENCH_SCENARIOS: ' collector , burst,collector' }, ['collector', 'burst']],
-    [{ BENCH_SCENARIOS: '' }, ['burst', 'trickle', 'oneDevice', 'collector']],
+    [{ BENCH_SCENARIOS: '' }, ['burst', 'trickle', 'oneDevice', 'collector', 'synth']],
+    [{ BENCH_SCENARIOS: 'synth' }, ['synth']],
   ])('takes the scenarios of %j in the order given, each once', (env, scenarios) => {
     expect(loadBenchOptions(env).scenarios).toEqual(scenarios);
   });
@@ -42,12 +44,28 @@ describe('loadBenchOptions', () => {
   });
 
   it.each([
+    [{ BENCH_SYNTH_EVENTS: '2000' }, { events: 2_000, seed: 1 }],
+    [{ BENCH_SYNTH_EVENTS: '80', BENCH_SYNTH_SEED: '0' }, { events: 80, seed: 0 }],
+    [{ BENCH_SYNTH_EVENTS: '100000', BENCH_SYNTH_SEED: '4294967295' }, { events: 100_000, seed: 4_294_967_295 }],
+    [{ BENCH_SYNTH_EVENTS: ' ', BENCH_SYNTH_SEED: ' 7 ' }, { events: 20_000, seed: 7 }],
+  ])('reads the synth scenario of %j', (env, synth) => {
+    expect(loadBenchOptions(env).synth).toEqual(synth);
+  });
+
+  it.each([
     [{ BENCH_SCENARIOS: 'burst,naive' }, 'BENCH_SCENARIOS'],
     [{ BENCH_BURST_VARIANTS: 'naive' }, 'BENCH_BURST_VARIANTS'],
     [{ BENCH_TRICKLE_RATES: '800,fast' }, 'BENCH_TRICKLE_RATES'],
     [{ BENCH_TRICKLE_SECONDS: '0' }, 'BENCH_TRICKLE_SECONDS'],
     [{ BENCH_COLLECTOR_SECONDS: '601' }, 'BENCH_COLLECTOR_SECONDS'],
     [{ BENCH_BURST_EVENTS: '-5' }, 'BENCH_BURST_EVENTS'],
+    [{ BENCH_SYNTH_EVENTS: '79' }, 'BENCH_SYNTH_EVENTS'],
+    [{ BENCH_SYNTH_EVENTS: '100001' }, 'BENCH_SYNTH_EVENTS'],
+    [{ BENCH_SYNTH_EVENTS: '2e3x' }, 'BENCH_SYNTH_EVENTS'],
+    [{ BENCH_SYNTH_SEED: '-1' }, 'BENCH_SYNTH_SEED'],
+    [{ BENCH_SYNTH_SEED: '1.5' }, 'BENCH_SYNTH_SEED'],
+    [{ BENCH_SYNTH_SEED: '4294967296' }, 'BENCH_SYNTH_SEED'],
+    [{ BENCH_SYNTH_SEED: 'one' }, 'BENCH_SYNTH_SEED'],
   ])('refuses %j, naming the variable', (env, variable) => {
     expect(problemsOf(env).join('\n')).toContain(variable);
   });
