@@ -38,7 +38,7 @@ export const conversionWindow = z
   .transform((w) => parseDuration(w) as { seconds: number; interval: string });
 
 /** `steps=A&steps=B…`: a repeated query parameter is an array, a single one a string. */
-const stepList = z
+export const stepList = z
   .union([eventName, z.array(eventName)])
   .transform((v) => (Array.isArray(v) ? v : [v]))
   .pipe(z.array(eventName).min(2, 'between 2 and 10 event names (repeat steps=…)').max(10, 'between 2 and 10 event names'));

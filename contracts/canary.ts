@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { conversionWindow, stepList } from './analysis';
 import { settingsPatchSchema } from './project';
 
 /** Settings a canary may change: the rules that decide events. Channels, hosting and retention change the deployment, not the rules, and go through `PATCH /api/projects/:p`. */
@@ -50,6 +51,9 @@ export const rollbackCanarySchema = z
   })
   .strict();
 
+/** `GET /api/projects/:p/canaries/:id?steps=A&steps=B&window=1h`: a funnel per arm, by device. */
+export const canaryQuerySchema = z.object({ steps: stepList.optional(), window: conversionWindow.prefault('1d') }).strict();
+
 export const CANARY_STATUSES = ['running', 'promoted', 'rolled_back'] as const;
 export type CanaryStatus = (typeof CANARY_STATUSES)[number];
 export type CanaryArm = 'control' | 'canary';
@@ -64,4 +68,8 @@ export interface ArmCounts {
   rejectedByReason: Record<string, number>;
   /** Sessions that began under the arm's rules, per device with a written event. */
   sessionsPerDevice: number | null;
+  /** `<event>.<property>` → the share of the arm's written events of that name without a value (null or absent), for the 20 most common pairs. */
+  nullRates: Record<string, number>;
+  /** With `steps`: devices reaching each step in order within the window, among the events the arm wrote. */
+  funnel?: { step: number; event: string; devices: number; conversionRate: number | null }[];
 }

@@ -3,11 +3,16 @@ import type pg from 'pg';
 import type { ArmCounts, CanaryChanges, CanaryStatus } from '../contracts/canary';
 import { projectSettingsSchema, type ProjectSettings } from '../contracts/project';
 import { changedSettings } from '../rules/canary-arm';
+import { reachedSteps, type FunnelEvent } from '../rules/ordered-funnel';
+import { anyOf } from './bulk';
 import { createDb, type Connection } from './client';
 import { canonicalEvents, lineage, projects, rejectedEvents, ruleCanaries, suppressions } from './schema';
 import { inTransaction } from './transaction';
 
 export type CanaryRecord = typeof ruleCanaries.$inferSelect;
+
+/** How many (event, property) pairs an arm's null rates cover: the most common ones. */
+const NULL_RATE_PAIRS = 20;
 
 /** The next rules version of a project: above its own and every canary's it ever ran, so no two rule sets share one. */
 export function nextRulesVersion(projectId: string) {
@@ -117,16 +122,22 @@ export async function setCanaryReplay(connection: Connection, id: string, replay
  * suppressions and rejections likewise; the canary arm is the canary's
  * version, the control arm every other. Devices are those with an event
  * written, suppressed or rejected (when the rejected message named one);
- * sessions per device counts the distinct sessions of the arm's written events.
+ * sessions per device counts the distinct sessions of the arm's written
+ * events; null rates cover the most common (event, property) pairs; with
+ * `funnel`, devices reach its steps in order within the window, among the
+ * events the arm wrote.
  */
-export async function armCounts(connection: Connection, canary: CanaryRecord): Promise<{ control: ArmCounts; canary: ArmCounts }> {
+export async function armCounts(connection: Connection, canary: CanaryRecord, funnel?: { steps: string[]; windowSeconds: number }): Promise<{ control: ArmCounts; canary: ArmCounts }> {
   const from = canary.startedAt.toISOString();
   const to = canary.endedAt?.toISOString() ?? null;
   const inSpan = (column: Column) =>
     sql`${column} >= ${from}::timestamptz AND (${to}::timestamptz IS NULL OR ${column} < ${to}::timestamptz)`;
   const arm = (column: Column) => sql`(${column} IS NOT DISTINCT FROM ${canary.canaryVersion}::int)`;
   const db = createDb(connection);
-  const [devices, written, suppressed, rejected] = await Promise.all([
+  // The arm's production writes (not replays or backfills) while the canary ran, with their events.
+  const writes = sql`${lineage} JOIN ${canonicalEvents} ON ${canonicalEvents.projectId} = ${lineage.projectId} AND ${canonicalEvents.eventId} = ${lineage.eventId}
+        WHERE ${lineage.projectId} = ${canary.projectId} AND ${lineage.replayId} IS NULL AND ${lineage.backfillId} IS NULL AND ${inSpan(lineage.writtenAt)}`;
+  const [devices, written, suppressed, rejected, nulls, steps] = await Promise.all([
     db.execute<{ canary: boolean; devices: string }>(sql`
       SELECT canary, count(DISTINCT (channel, device_key))::text AS devices FROM (
         SELECT ${arm(lineage.rulesVersion)} AS canary, ${canonicalEvents.channel} AS channel, ${canonicalEvents.deviceKey} AS device_key
@@ -152,7 +163,36 @@ export async function armCounts(connection: Connection, canary: CanaryRecord): P
     db.execute<{ canary: boolean; reason: string; rejected: string }>(sql`
       SELECT ${arm(rejectedEvents.rulesVersion)} AS canary, ${rejectedEvents.reason} AS reason, count(*)::text AS rejected
       FROM ${rejectedEvents} WHERE ${rejectedEvents.projectId} = ${canary.projectId} AND ${inSpan(rejectedEvents.receivedAt)} GROUP BY 1, 2`),
+    db.execute<{ canary: boolean; pair: string; events: string; nulls: string }>(sql`
+      WITH w AS (
+        SELECT ${arm(lineage.rulesVersion)} AS canary, ${canonicalEvents.event} AS event, ${canonicalEvents.properties} AS properties FROM ${writes}
+          AND ${canonicalEvents.type} = 'track' AND ${canonicalEvents.event} IS NOT NULL
+      ), pairs AS (
+        SELECT w.event, k.key FROM w CROSS JOIN LATERAL jsonb_object_keys(w.properties) AS k(key)
+        GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2 LIMIT ${NULL_RATE_PAIRS}
+      )
+      SELECT w.canary, pairs.event || '.' || pairs.key AS pair, count(*)::text AS events,
+             count(*) FILTER (WHERE w.properties -> pairs.key IS NULL OR w.properties -> pairs.key = 'null'::jsonb)::text AS nulls
+      FROM w JOIN pairs ON pairs.event = w.event GROUP BY 1, 2`),
+    funnel
+      ? db.execute<{ canary: boolean; channel: string; device_key: string; event: string; at_ms: string; event_id: string }>(sql`
+          SELECT ${arm(lineage.rulesVersion)} AS canary, ${canonicalEvents.channel} AS channel, ${canonicalEvents.deviceKey} AS device_key, ${canonicalEvents.event} AS event,
+                 (extract(epoch FROM ${canonicalEvents.eventTime}) * 1000)::bigint::text AS at_ms, ${canonicalEvents.eventId} AS event_id
+          FROM ${writes} AND ${anyOf(canonicalEvents.event, funnel.steps)}`)
+      : null,
   ]);
+  // Among the events the arm wrote while the canary ran, whatever their event time (clients send late).
+  const span = { fromMs: -8.64e15, toMs: 8.64e15, windowMs: (funnel?.windowSeconds ?? 0) * 1000 };
+  const funnelOf = (isCanary: boolean): ArmCounts['funnel'] => {
+    if (!funnel || !steps) return undefined;
+    const byDevice = new Map<string, FunnelEvent[]>();
+    for (const r of steps.rows.filter((row) => row.canary === isCanary)) {
+      const key = `${r.channel}\n${r.device_key}`;
+      byDevice.set(key, [...(byDevice.get(key) ?? []), { timeMs: Number(r.at_ms), id: r.event_id, event: r.event }]);
+    }
+    const reached = reachedSteps(byDevice.values(), funnel.steps, span);
+    return funnel.steps.map((event, i) => ({ step: i + 1, event, devices: reached[i] ?? 0, conversionRate: reached[0] ? Math.round(((reached[i] ?? 0) / reached[0]) * 10_000) / 10_000 : null }));
+  };
   const counts = (isCanary: boolean): ArmCounts => {
     const w = written.rows.find((r) => r.canary === isCanary);
     const byReason = Object.fromEntries(rejected.rows.filter((r) => r.canary === isCanary).map((r) => [r.reason, Number(r.rejected)]));
@@ -164,6 +204,8 @@ export async function armCounts(connection: Connection, canary: CanaryRecord): P
       suppressed: Number(suppressed.rows.find((r) => r.canary === isCanary)?.suppressed ?? 0),
       rejectedByReason: byReason,
       sessionsPerDevice: writtenDevices === 0 ? null : Math.round((Number(w?.sessions ?? 0) / writtenDevices) * 100) / 100,
+      nullRates: Object.fromEntries(nulls.rows.filter((r) => r.canary === isCanary).map((r) => [r.pair, Math.round((Number(r.nulls) / Number(r.events)) * 10_000) / 10_000])),
+      ...(funnel ? { funnel: funnelOf(isCanary) } : {}),
     };
   };
   return { control: counts(false), canary: counts(true) };

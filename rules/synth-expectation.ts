@@ -4,6 +4,7 @@ import { rawSubject } from '../contracts/wire';
 import { prepareEvents } from './collector-request';
 import { decideConsent, readConsent, requiredCategory, type ConsentRecord } from './consent';
 import { decodeMessage, type ProjectRules } from './decode-message';
+import { reachedSteps, type FunnelEvent } from './ordered-funnel';
 import { isLinkableId } from './identifiers';
 import { decideLink, proposedLinks, refKey, type IdentityRef } from './identity-graph';
 import type { PreparedEvent } from './prepared-event';
@@ -271,41 +272,16 @@ function countSessions(projectId: string, events: readonly PreparedEvent[], time
   return sessions;
 }
 
-/**
- * analytics.funnel as db/views/funnel_persons.sql defines it: a person
- * reaches step k when they did steps 1..k in (event_time, event_id) order,
- * step 1 in [from, to), step k at most the window after step 1, on any
- * channels. Per person, the latest possible start of a chain ending at each
- * event, one step at a time.
- */
+/** analytics.funnel of the expected events, person by person (rules/ordered-funnel.ts). */
 function funnelPersons(events: readonly PreparedEvent[], funnel: SynthTraffic['funnel']): SynthFigures['funnel'] {
   const personOf = personOfEvents(events);
-  const byPerson = new Map<string, { timeMs: number; id: string; event: string }[]>();
+  const byPerson = new Map<string, FunnelEvent[]>();
   for (const e of events) {
     const person = personOf.get(e.messageId);
     const name = e.event ?? e.name;
-    const timeMs = parseIsoTimestamp(e.eventTime) as number;
-    if (!person || name === undefined || !funnel.steps.includes(name)) continue;
-    if (timeMs < funnel.fromMs || timeMs >= funnel.toMs + funnel.windowMs) continue;
-    byPerson.set(person, [...(byPerson.get(person) ?? []), { timeMs, id: e.messageId, event: name }]);
+    if (!person || name === undefined) continue;
+    byPerson.set(person, [...(byPerson.get(person) ?? []), { timeMs: parseIsoTimestamp(e.eventTime) as number, id: e.messageId, event: name }]);
   }
-  const reached = funnel.steps.map(() => 0);
-  for (const list of byPerson.values()) {
-    list.sort((a, b) => a.timeMs - b.timeMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    let starts: (number | null)[] = list.map((e) => (e.event === funnel.steps[0] && e.timeMs < funnel.toMs ? e.timeMs : null));
-    for (let k = 0; k < funnel.steps.length; k++) {
-      if (k > 0) {
-        const previous = starts;
-        let best: number | null = null;
-        starts = list.map((e, i) => {
-          const start = e.event === funnel.steps[k] ? best : null;
-          const before = previous[i] ?? null;
-          if (before !== null && (best === null || before > best)) best = before;
-          return start;
-        });
-      }
-      if (list.some((e, i) => starts[i] !== null && e.timeMs - (starts[i] as number) <= funnel.windowMs)) reached[k] = (reached[k] ?? 0) + 1;
-    }
-  }
+  const reached = reachedSteps(byPerson.values(), funnel.steps, funnel);
   return funnel.steps.map((event, i) => ({ step: i + 1, event, persons: reached[i] ?? 0 }));
 }

@@ -474,10 +474,13 @@ async function showCanaries() {
 
 /** Both arms side by side: one row per figure, rejections by reason under their total. */
 let armsRequest = 0;
+const rateText = (r) => (r === null || r === undefined ? '–' : `${(r * 100).toFixed(1)} %`);
 async function showArms(id) {
   // The page refreshes itself and buttons ask too: only the newest answer is drawn.
   const request = ++armsRequest;
-  const c = await api('GET', canaryPath(`/${id}`));
+  const steps = $('#canary-steps').value.split(',').map((x) => x.trim()).filter(Boolean);
+  const query = steps.length >= 2 ? `?${new URLSearchParams([...steps.map((x) => ['steps', x]), ['window', $('#canary-window').value || '1d']])}` : '';
+  const c = await api('GET', canaryPath(`/${id}${query}`));
   if (request !== armsRequest) return;
   const box = $('#canary-arms');
   box.hidden = false;
@@ -495,6 +498,8 @@ async function showArms(id) {
     ...reasons.map((r) => [`  ${r}`, control.rejectedByReason[r] ?? 0, canary.rejectedByReason[r] ?? 0]),
     ['suppressed', control.suppressed, canary.suppressed],
     ['sessions per device', control.sessionsPerDevice ?? '–', canary.sessionsPerDevice ?? '–'],
+    ...(control.funnel ?? []).map((s, i) => [`funnel ${s.step}. ${s.event}`, `${s.devices} (${rateText(s.conversionRate)})`, `${canary.funnel[i].devices} (${rateText(canary.funnel[i].conversionRate)})`]),
+    ...[...new Set([...Object.keys(control.nullRates), ...Object.keys(canary.nullRates)])].sort().map((pair) => [`null ${pair}`, rateText(control.nullRates[pair] ?? null), rateText(canary.nullRates[pair] ?? null)]),
   ];
   const table = document.createElement('table');
   table.id = 'canary-arms-table';

@@ -1,4 +1,4 @@
-import { rollbackCanarySchema, startCanarySchema } from '../../contracts/canary';
+import { canaryQuerySchema, rollbackCanarySchema, startCanarySchema } from '../../contracts/canary';
 import type { CreateReplay } from '../../contracts/operations';
 import { armCounts, canaryDiff, endCanary, getCanary, listCanaries, setCanaryReplay, startCanary, type CanaryRecord } from '../../db/rule-canaries';
 import { newId } from '../../db/secrets';
@@ -60,14 +60,17 @@ export function canaryRoutes(app: ApiApp, deps: ApiDeps): void {
     url: '/api/projects/:p/canaries/:id',
     config: { roles: EVERYONE },
     schema: {
-      summary: 'A canary, its change, and what each arm did since it started: devices, written, rejected (by reason), suppressed, sessions per device',
+      summary:
+        'A canary, its change, and what each arm did since it started: devices, written, rejected (by reason), suppressed, sessions per device, null rates; with steps (and window), a funnel per arm by device',
       params: pathParams('p', 'id'),
-      response: responses({ 200: 'the canary', 404: 'no such canary' }),
+      querystring: canaryQuerySchema,
+      response: responses({ 200: 'the canary', 400: 'bad steps or window', 404: 'no such canary' }),
     },
-    handler: async ({ params, identity }) => {
+    handler: async ({ params, query, identity }) => {
       const project = await requireReadableProject(deps.pool, identity, params.p as string);
       const canary = await requireCanary(deps, project.projectId, params.id as string);
-      return { ...present(canary), diff: canaryDiff(project.settings, canary), arms: await armCounts(deps.pool, canary) };
+      const funnel = query.steps ? { steps: query.steps, windowSeconds: query.window.seconds } : undefined;
+      return { ...present(canary), diff: canaryDiff(project.settings, canary), arms: await armCounts(deps.pool, canary, funnel) };
     },
   });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { ArmCounts } from '../../contracts/canary';
 import { ApiClient } from '../api-client';
-import { projectOf, runClientCommand } from '../client-command';
+import { list, projectOf, runClientCommand } from '../client-command';
 import { renderTable } from '../table';
 
 interface CanaryView {
@@ -30,6 +30,8 @@ function readChanges(text: string): Record<string, unknown> | string {
   }
 }
 
+const rate = (r: number | null) => (r === null ? '-' : `${(r * 100).toFixed(1)} %`);
+
 /** Both arms side by side: one row per figure. */
 function printCanary(c: CanaryView): void {
   console.log(`canary ${c.id}: ${c.status}, ${c.percent}% of devices, rules version ${c.rulesVersions.canary} (control ${c.rulesVersions.control}), since ${c.startedAt}${c.endedAt ? ` until ${c.endedAt}` : ''}`);
@@ -44,6 +46,14 @@ function printCanary(c: CanaryView): void {
     ...reasons.map((r) => ({ figure: `  ${r}`, control: control.rejectedByReason[r] ?? 0, canary: canary.rejectedByReason[r] ?? 0 })),
     { figure: 'suppressed', control: control.suppressed, canary: canary.suppressed },
     { figure: 'sessions per device', control: control.sessionsPerDevice ?? '-', canary: canary.sessionsPerDevice ?? '-' },
+    ...(control.funnel ?? []).map((step, i) => ({
+      figure: `funnel ${step.step}. ${step.event}`,
+      control: `${step.devices} (${rate(step.conversionRate)})`,
+      canary: `${canary.funnel?.[i]?.devices ?? 0} (${rate(canary.funnel?.[i]?.conversionRate ?? null)})`,
+    })),
+    ...[...new Set([...Object.keys(control.nullRates), ...Object.keys(canary.nullRates)])]
+      .sort()
+      .map((pair) => ({ figure: `null ${pair}`, control: rate(control.nullRates[pair] ?? null), canary: rate(canary.nullRates[pair] ?? null) })),
   ];
   console.log(renderTable(rows));
 }
@@ -80,8 +90,10 @@ export function registerRules(program: Command): void {
     .command('status [id]')
     .description("a canary's arms side by side (without an id: the project's canaries)")
     .option(projectOption, 'the project (default: BRAID_PROJECT)')
+    .option('--steps <events>', 'a funnel per arm, by device: event names separated by commas')
+    .option('--window <duration>', "the funnel's conversion window (30m, 1h, 7d)", '1d')
     .option('--json', 'print JSON')
-    .action((id: string | undefined, opts: { project?: string; json?: boolean }) =>
+    .action((id: string | undefined, opts: { project?: string; steps?: string; window: string; json?: boolean }) =>
       runClientCommand(async () => {
         const projectId = projectOf(opts);
         if (!projectId) return 2;
@@ -92,7 +104,9 @@ export function registerRules(program: Command): void {
           else console.log(renderTable(res.canaries.map((c) => ({ id: c.id, status: c.status, percent: c.percent, changes: Object.keys(c.changes).join(', '), started: c.startedAt, ended: c.endedAt ?? '' }))));
           return;
         }
-        const res = await api.call<CanaryView>('GET', path(projectId, `/${encodeURIComponent(id)}`));
+        const pairs: [string, string][] = opts.steps ? [...list(opts.steps).map((step): [string, string] => ['steps', step]), ['window', opts.window]] : [];
+        const query = new URLSearchParams(pairs).toString();
+        const res = await api.call<CanaryView>('GET', path(projectId, `/${encodeURIComponent(id)}${query ? `?${query}` : ''}`));
         if (opts.json) console.log(JSON.stringify(res));
         else printCanary(res);
       }),

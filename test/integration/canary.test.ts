@@ -143,7 +143,34 @@ describe('canary rule changes', () => {
     expect(gap.canary ?? 0).toBeLessThanOrEqual(60);
     expect(gap.control).toBeGreaterThan(60);
 
-    const status = await braid('rules', 'canary', 'status', id, '-p', promoted);
+    // A funnel per arm, by device; and the share of events without each common property.
+    const steps = ['Product Viewed', 'Product Added', 'Order Completed'];
+    const withFunnel = (await stack.api!.call<Canary>('GET', `/api/projects/${promoted}/canaries/${id}?${new URLSearchParams([...steps.map((s): [string, string] => ['steps', s]), ['window', '1d']])}`)).body;
+    const viewers = await stack.pool.query<{ canary: boolean; n: number }>(
+      `SELECT l.rules_version = $2 AS canary, count(DISTINCT (e.channel, e.device_key))::int AS n FROM braid.canonical_events e
+       JOIN braid.lineage l ON l.project_id = e.project_id AND l.event_id = e.event_id AND l.replay_id IS NULL
+       WHERE e.project_id = $1 AND e.event = 'Product Viewed' GROUP BY 1`,
+      [promoted, canaryVersion],
+    );
+    const controlFunnel = withFunnel.arms.control.funnel!;
+    expect(controlFunnel.map((s) => s.event)).toEqual(steps);
+    expect(controlFunnel[0]!.devices).toBe(viewers.rows.find((r) => !r.canary)?.n);
+    expect(controlFunnel[0]!.devices).toBeGreaterThan(0);
+    expect(controlFunnel[1]!.devices).toBeLessThanOrEqual(controlFunnel[0]!.devices);
+    expect(controlFunnel[2]!.devices).toBeLessThanOrEqual(controlFunnel[1]!.devices);
+    // Title Case names are blocked in the canary arm: its funnel is empty.
+    expect(withFunnel.arms.canary.funnel!.map((s) => s.devices)).toEqual([0, 0, 0]);
+    const nulls = await stack.pool.query<{ n: number; missing: number }>(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE e.properties -> 'revenue' IS NULL OR e.properties -> 'revenue' = 'null'::jsonb)::int AS missing
+       FROM braid.canonical_events e JOIN braid.lineage l ON l.project_id = e.project_id AND l.event_id = e.event_id AND l.replay_id IS NULL
+       WHERE e.project_id = $1 AND e.event = 'Order Completed' AND e.type = 'track' AND l.rules_version IS DISTINCT FROM $2`,
+      [promoted, canaryVersion],
+    );
+    const rate = withFunnel.arms.control.nullRates['Order Completed.revenue'];
+    expect(rate).toBeCloseTo(nulls.rows[0]!.missing / nulls.rows[0]!.n, 4);
+
+    const status = await braid('rules', 'canary', 'status', id, '-p', promoted, '--steps', steps.join(','));
+    expect(status.stdout).toContain('funnel 1. Product Viewed');
     expect(status.stdout).toContain('naming_violation');
     expect(status.stdout).toMatch(/written\s+\|?\s*\d+/);
 
