@@ -45,8 +45,8 @@ export function requireRole(identity: TokenIdentity, roles: readonly Role[]): vo
  * Role checks for the routes of a scope, from each route's `config.roles`: a
  * route that declares none fails at registration; a non-public route checks
  * the bearer token and its role after the body is parsed and before it is
- * validated, so a caller without the right token learns nothing about the body,
- * and an analyst token's access to the project the route names.
+ * validated, so a caller without the right token learns nothing about the body;
+ * then, before the handler, an analyst token's access to the project the route names.
  */
 export function checkRoles(scope: FastifyInstance, pool: pg.Pool): void {
   scope.addHook('onRoute', (route) => {
@@ -59,8 +59,11 @@ export function checkRoles(scope: FastifyInstance, pool: pg.Pool): void {
     // Known before the role check, so the audit names who was refused.
     request.identity = identity;
     requireRole(identity, roles);
-    // An analyst token reaches only its granted projects: every route naming a project (`:p`) checks it here.
+  });
+  // An analyst token reaches only its granted projects: every route naming a project (`:p`) checks it
+  // once the request is valid (so a bad request answers 400 without reading the database).
+  scope.addHook('preHandler', async (request) => {
     const projectId = (request.params as Record<string, unknown> | undefined)?.p;
-    if (identity.role === 'analyst' && typeof projectId === 'string') await requireReadableProject(pool, identity, projectId);
+    if (request.identity?.role === 'analyst' && typeof projectId === 'string') await requireReadableProject(pool, request.identity, projectId);
   });
 }
