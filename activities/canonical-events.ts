@@ -103,7 +103,12 @@ export async function writeInTransaction(client: pg.PoolClient, input: WriteDrai
 /** Plans the sessions of each group of events that share a session timeout (a canary arm may have its own). */
 async function planSessionsByRules(client: pg.PoolClient, schema: string, events: CanonicalDraft[], timeoutOf: (e: CanonicalDraft) => number) {
   const groups = new Map<number, CanonicalDraft[]>();
-  for (const e of events) groups.set(timeoutOf(e), [...(groups.get(timeoutOf(e)) ?? []), e]);
+  for (const e of events) {
+    const timeoutMs = timeoutOf(e);
+    const group = groups.get(timeoutMs);
+    if (group) group.push(e);
+    else groups.set(timeoutMs, [e]);
+  }
   const plans = [];
   for (const [timeoutMs, group] of groups) plans.push(...(await planDeviceSessions(client, schema, group, timeoutMs)));
   return plans;

@@ -20,4 +20,4 @@ ALTER TABLE "braid"."suppressions" ADD COLUMN "rules_version" integer;--> statem
 CREATE UNIQUE INDEX "rule_canaries_one_running" ON "braid"."rule_canaries" USING btree ("project_id") WHERE "braid"."rule_canaries"."status" = 'running';--> statement-breakpoint
 CREATE UNIQUE INDEX "rule_canaries_project_id_canary_version_index" ON "braid"."rule_canaries" USING btree ("project_id","canary_version");--> statement-breakpoint
 CREATE INDEX "rule_canaries_project_id_started_at_index" ON "braid"."rule_canaries" USING btree ("project_id","started_at");--> statement-breakpoint
-CREATE INDEX "lineage_project_id_written_at_index" ON "braid"."lineage" USING btree ("project_id","written_at");
+CREATE INDEX "lineage_written_at_index" ON "braid"."lineage" USING brin ("written_at");
