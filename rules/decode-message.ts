@@ -97,11 +97,11 @@ export function decodeMessage(
     source: message.source,
   };
   let rulesVersion: number | undefined;
-  // The sending device, once the project is known (a message without ids names none).
-  const sender: { deviceKey?: string } = {};
+  // The message as sent once its project is known: a rejection names the device it came from (if any).
+  const sender: { payload?: unknown } = {};
   const reject = (reason: RejectionReason, details: Record<string, unknown>, payload: unknown, messageId: string | null = null): DecodeOutcome => ({
     kind: 'rejected',
-    rejection: { ...base, messageId, reason, details, payload, ...(rulesVersion === undefined ? {} : { rulesVersion }), ...sender },
+    rejection: { ...base, messageId, reason, details, payload, ...(rulesVersion === undefined ? {} : { rulesVersion }), ...deviceOf(sender.payload) },
   });
 
   let text: string;
@@ -141,8 +141,7 @@ export function decodeMessage(
   // A running canary decides its devices' messages with its own rules; the ids as sent pick the arm
   // until the envelope is read, then the envelope's ids (the same ones, normalized) do.
   rulesVersion = rulesForDevice(known, route.channel, payload.value).rulesVersion;
-  const ids = messageDeviceIds(payload.value);
-  if (ids) sender.deviceKey = deviceKey(ids);
+  sender.payload = payload.value;
   if (!known.channels.includes(route.channel)) {
     return reject('unknown_channel', { message: `channel "${route.channel}" is not registered on project "${route.projectId}"`, channels: known.channels }, payload.value, messageId);
   }
@@ -231,6 +230,12 @@ export function decodeMessage(
     ...(project !== known && project.rulesVersion !== undefined ? { rulesVersion: project.rulesVersion } : {}),
   };
   return plan.recorded.length > 0 ? { kind: 'accepted', event, violations: plan.recorded } : { kind: 'accepted', event };
+}
+
+/** `{ deviceKey }` of a rejected message that names its ids, else nothing. */
+function deviceOf(payload: unknown): { deviceKey?: string } {
+  const ids = payload === undefined ? null : messageDeviceIds(payload);
+  return ids ? { deviceKey: deviceKey(ids) } : {};
 }
 
 export function parseSubject(subject: string): { projectId: string; channel: string } | null {
