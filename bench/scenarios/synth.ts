@@ -1,4 +1,4 @@
-import { publishOverNats } from '../../cli/synth-publisher';
+import { publishOverNats } from '../../runtime/synth-publisher';
 import type { SynthFigures } from '../../contracts/synth';
 import { createProject } from '../../db/projects';
 import { funnelQueryOf, synthFigures } from '../../db/synth-figures';

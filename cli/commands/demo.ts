@@ -14,7 +14,7 @@ import { generateTraffic } from '../../rules/synth-traffic';
 import { prepareNats, preparePostgres } from '../../runtime/platform';
 import { demoTraffic } from '../demo-traffic';
 import { commandContext } from '../process';
-import { publishOverNats } from '../synth-publisher';
+import { publishOverNats } from '../../runtime/synth-publisher';
 import { renderTable } from '../table';
 
 export const DEMO_PROJECT = 'demo';

@@ -16,7 +16,7 @@ import { natsTls } from '../../runtime/tls';
 import { connectNats } from '../../runtime/services/nats';
 import { ApiClient } from '../api-client';
 import { commandContext } from '../process';
-import { publishOverHttp, publishOverNats, SynthPublishRefused, type PublishReport } from '../synth-publisher';
+import { publishOverHttp, publishOverNats, SynthPublishRefused, type PublishReport } from '../../runtime/synth-publisher';
 
 /** Bad arguments (and a project synth cannot use): exit 2 with the reasons. */
 function refuse(...problems: string[]): never {
