@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawSubject } from '../../contracts/wire';
+import { grantAnalystProject } from '../../db/analyst-access';
 import { msgId, track } from '../support/events';
 import { startStack, uniqueId, type Stack } from '../support/stack';
 
@@ -161,9 +162,13 @@ describe('schema registry', () => {
       const unknown = await api.call('PUT', `/api/projects/${projectId}-nope/schemas/X`, { schema: {} });
       expect(unknown.status).toBe(404);
       expect(unknown.body.error.code).toBe('unknown_project');
-      const analyst = (await api.call('POST', '/api/tokens', { name: 'analyst', role: 'analyst' })).body.token as string;
+      // An analyst token reads the projects granted to the Postgres role named like it.
+      const name = `analyst_${projectId}`;
+      const analyst = (await api.call('POST', '/api/tokens', { name, role: 'analyst' })).body.token as string;
       const res = await api.call('PUT', schemas('Product Viewed'), { schema: {} }, analyst);
       expect(res.status).toBe(403);
+      expect((await api.call('GET', `/api/projects/${projectId}/schemas`, undefined, analyst)).status).toBe(404);
+      await grantAnalystProject(stack.pool, name, projectId);
       expect((await api.call('GET', `/api/projects/${projectId}/schemas`, undefined, analyst)).status).toBe(200);
     });
 
