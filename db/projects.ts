@@ -1,8 +1,11 @@
+import { eq, sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { createProjectSchema, projectSettingsSchema, type CreateProject, type ProjectSettings } from '../contracts/project';
 import { CANARY_SETTINGS } from '../contracts/canary';
 import { changedSettings } from '../rules/canary-arm';
-import { runningCanaryOf } from './rule-canaries';
+import { createDb } from './client';
+import { nextRulesVersion, runningCanaryOf } from './rule-canaries';
+import { projects } from './schema';
 import { createWriteKeys } from './write-keys';
 
 export interface ProjectRecord {
@@ -102,23 +105,23 @@ export async function updateProjectSettings(pool: pg.Pool, projectId: string, pa
     }
     const { name = row.name, ...settingsPatch } = patch;
     const settings = projectSettingsSchema.parse({ ...row.settings, ...settingsPatch });
+    const changed = changedSettings(row.settings, settings);
     const canary = await runningCanaryOf(client, projectId);
-    const tried = canary ? changedSettings(row.settings, settings).filter((k) => (CANARY_SETTINGS as readonly string[]).includes(k)) : [];
+    const tried = canary ? changed.filter((k) => (CANARY_SETTINGS as readonly string[]).includes(k)) : [];
     if (canary && tried.length > 0) {
       await client.query('ROLLBACK');
       return { kind: 'canary_running', canaryId: canary.id, settings: tried };
     }
     // A new rules version only when a setting changes (a new name is not a new rule).
-    const updated = await client.query<{ rules_version: number }>(
-      `UPDATE braid.projects SET name = $2, settings = $3, updated_at = now(),
-         rules_version = CASE WHEN $4 THEN GREATEST(rules_version, (SELECT COALESCE(max(canary_version), 0) FROM braid.rule_canaries WHERE project_id = $1)) + 1 ELSE rules_version END
-       WHERE project_id = $1 RETURNING rules_version`,
-      [projectId, name, settings, changedSettings(row.settings, settings).length > 0],
-    );
+    const [updated] = await createDb(client)
+      .update(projects)
+      .set({ name, settings, updatedAt: sql`now()`, ...(changed.length > 0 ? { rulesVersion: nextRulesVersion(projectId) } : {}) })
+      .where(eq(projects.projectId, projectId))
+      .returning({ rulesVersion: projects.rulesVersion });
     const added = settings.channels.filter((c) => !row.settings.channels.includes(c));
     const newWriteKeys = await createWriteKeys(client, projectId, added);
     await client.query('COMMIT');
-    return { kind: 'updated', project: { projectId, name, settings, rulesVersion: updated.rows[0]!.rules_version }, newWriteKeys };
+    return { kind: 'updated', project: { projectId, name, settings, rulesVersion: updated!.rulesVersion }, newWriteKeys };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

@@ -14,7 +14,7 @@ import type { Segment } from '../../rules/guardrails';
 import { retentionCohorts } from '../../rules/retention-cohorts';
 import type { ApiDeps } from '../deps';
 import { besideTheFigure } from '../figure-context';
-import { requireReadableProject } from '../require-project';
+import { requireProject } from '../require-project';
 import { pathParams, responses, type ApiApp } from '../typed-routes';
 
 const ANYONE = ['admin', 'operator', 'analyst'] as const;
@@ -40,7 +40,7 @@ const ANSWERS = responses({
  * retention and active persons. Every answer carries the SQL it ran with the
  * parameters written in (`sql`), how fresh the data is (`freshness`) and the
  * guardrails that say when a number may mislead (`guardrails`). An analyst
- * token reads only the projects granted to it (api/require-project.ts).
+ * token reads only the projects granted to it (checked for every `:p` route in api/auth.ts).
  */
 export function analysisRoutes(app: ApiApp, deps: ApiDeps): void {
   app.route({
@@ -53,9 +53,9 @@ export function analysisRoutes(app: ApiApp, deps: ApiDeps): void {
       querystring: eventNamesQuerySchema,
       response: responses({ 200: 'event names with their counts', 400: 'a bad query parameter', 404: 'no project this token may read' }),
     },
-    handler: async ({ params, query, identity }) => {
+    handler: async ({ params, query }) => {
       const projectId = params.p as string;
-      await requireReadableProject(deps.pool, identity, projectId);
+      await requireProject(deps.pool, projectId);
       return { projectId, days: query.days, events: await eventNames(deps.pool, projectId, query.days) };
     },
   });
@@ -72,9 +72,9 @@ export function analysisRoutes(app: ApiApp, deps: ApiDeps): void {
       querystring: funnelQuerySchema,
       response: ANSWERS,
     },
-    handler: async ({ params, query, identity }) => {
+    handler: async ({ params, query }) => {
       const projectId = params.p as string;
-      await requireReadableProject(deps.pool, identity, projectId);
+      await requireProject(deps.pool, projectId);
       const args = { projectId, steps: query.steps, from: query.from, to: query.to, window: query.window.interval };
       const total = await funnel(deps.pool, args);
       const split = query.breakdown ? await funnelBreakdown(deps.pool, args, query.breakdown) : null;
@@ -118,9 +118,9 @@ export function analysisRoutes(app: ApiApp, deps: ApiDeps): void {
       querystring: timeToConvertQuerySchema,
       response: ANSWERS,
     },
-    handler: async ({ params, query, identity }) => {
+    handler: async ({ params, query }) => {
       const projectId = params.p as string;
-      await requireReadableProject(deps.pool, identity, projectId);
+      await requireProject(deps.pool, projectId);
       const args = { projectId, fromEvent: query.fromEvent, toEvent: query.toEvent, from: query.from, to: query.to, window: query.window.interval };
       const figure = await timeToConvert(deps.pool, args);
       const cumulative = await convertedWithin(deps.pool, args, histogramBounds(query.window.seconds));
@@ -158,9 +158,9 @@ export function analysisRoutes(app: ApiApp, deps: ApiDeps): void {
       querystring: adoptionQuerySchema,
       response: ANSWERS,
     },
-    handler: async ({ params, query, identity }) => {
+    handler: async ({ params, query }) => {
       const projectId = params.p as string;
-      await requireReadableProject(deps.pool, identity, projectId);
+      await requireProject(deps.pool, projectId);
       const figure = await adoptionOverTime(deps.pool, { projectId, event: query.event, from: query.from, to: query.to, interval: query.interval });
       const context = await besideTheFigure(deps.pool, {
         projectId,
@@ -185,9 +185,9 @@ export function analysisRoutes(app: ApiApp, deps: ApiDeps): void {
       querystring: retentionQuerySchema,
       response: ANSWERS,
     },
-    handler: async ({ params, query, identity }) => {
+    handler: async ({ params, query }) => {
       const projectId = params.p as string;
-      await requireReadableProject(deps.pool, identity, projectId);
+      await requireProject(deps.pool, projectId);
       const figure = await retention(deps.pool, { projectId, from: query.from, to: query.to, weeks: query.weeks });
       const cohorts = retentionCohorts(figure.rows, query.weeks, new Date().toISOString());
       const context = await besideTheFigure(deps.pool, {
@@ -212,9 +212,9 @@ export function analysisRoutes(app: ApiApp, deps: ApiDeps): void {
       querystring: activePersonsQuerySchema,
       response: ANSWERS,
     },
-    handler: async ({ params, query, identity }) => {
+    handler: async ({ params, query }) => {
       const projectId = params.p as string;
-      await requireReadableProject(deps.pool, identity, projectId);
+      await requireProject(deps.pool, projectId);
       const figure = await activePersons(deps.pool, { projectId, from: query.from, to: query.to, interval: query.interval });
       const context = await besideTheFigure(deps.pool, { projectId, from: query.from, until: query.to, events: [], compareBy: 'channel', segments: [] });
       return { projectId, from: query.from, to: query.to, interval: query.interval, buckets: figure.rows, sql: script(figure.sql), ...context };

@@ -2,7 +2,7 @@ import { canaryQuerySchema, rollbackCanarySchema, startCanarySchema } from '../.
 import type { CreateReplay } from '../../contracts/operations';
 import { armCounts, canaryDiff, endCanary, getCanary, listCanaries, setCanaryReplay, startCanary, type CanaryRecord } from '../../db/rule-canaries';
 import { newId } from '../../db/secrets';
-import { requireProject, requireReadableProject } from '../require-project';
+import { requireProject } from '../require-project';
 import type { ApiDeps } from '../deps';
 import { ApiError, notFound } from '../errors';
 import { pathParams, responses, type ApiApp } from '../typed-routes';
@@ -49,8 +49,8 @@ export function canaryRoutes(app: ApiApp, deps: ApiDeps): void {
     url: '/api/projects/:p/canaries',
     config: { roles: EVERYONE },
     schema: { summary: "A project's canaries, newest first", params: pathParams('p'), response: responses({ 200: 'the canaries', 404: 'no such project' }) },
-    handler: async ({ params, identity }) => {
-      const project = await requireReadableProject(deps.pool, identity, params.p as string);
+    handler: async ({ params }) => {
+      const project = await requireProject(deps.pool, params.p as string);
       return { projectId: project.projectId, canaries: (await listCanaries(deps.pool, project.projectId)).map(present) };
     },
   });
@@ -66,8 +66,8 @@ export function canaryRoutes(app: ApiApp, deps: ApiDeps): void {
       querystring: canaryQuerySchema,
       response: responses({ 200: 'the canary', 400: 'bad steps or window', 404: 'no such canary' }),
     },
-    handler: async ({ params, query, identity }) => {
-      const project = await requireReadableProject(deps.pool, identity, params.p as string);
+    handler: async ({ params, query }) => {
+      const project = await requireProject(deps.pool, params.p as string);
       const canary = await requireCanary(deps, project.projectId, params.id as string);
       const funnel = query.steps ? { steps: query.steps, windowSeconds: query.window.seconds } : undefined;
       return { ...present(canary), diff: canaryDiff(project.settings, canary), arms: await armCounts(deps.pool, canary, funnel) };

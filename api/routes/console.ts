@@ -5,7 +5,7 @@ import { consentFigures, qualityHours, recentHealth, rejectionsByReason, tailEve
 import { getOperation } from '../../db/operations';
 import { sandboxDiff } from '../../db/sandbox';
 import { qualityFlags } from '../../rules/quality-flags';
-import { mayRead, requireReadableProject } from '../require-project';
+import { mayRead, requireProject } from '../require-project';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { pathParams, responses, type ApiApp } from '../typed-routes';
@@ -62,8 +62,8 @@ export function consoleRoutes(app: ApiApp, deps: ApiDeps): void {
       querystring: z.object({ minutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60) }),
       response: responses({ 200: 'minutes', 404: 'unknown project' }),
     },
-    handler: async ({ params, query, identity }) => {
-      await requireReadableProject(deps.pool, identity, params.p as string);
+    handler: async ({ params, query }) => {
+      await requireProject(deps.pool, params.p as string);
       return { projectId: params.p, minutes: await recentHealth(deps.pool, params.p as string, query.minutes) };
     },
   });
@@ -77,8 +77,8 @@ export function consoleRoutes(app: ApiApp, deps: ApiDeps): void {
       params: pathParams('p'),
       response: responses({ 200: 'reasons', 404: 'unknown project' }),
     },
-    handler: async ({ params, identity }) => {
-      await requireReadableProject(deps.pool, identity, params.p as string);
+    handler: async ({ params }) => {
+      await requireProject(deps.pool, params.p as string);
       return { projectId: params.p, reasons: await rejectionsByReason(deps.pool, params.p as string) };
     },
   });
@@ -93,8 +93,8 @@ export function consoleRoutes(app: ApiApp, deps: ApiDeps): void {
       querystring: z.object({ minutes: z.coerce.number().int().min(1).max(24 * 60).default(15), limit: z.coerce.number().int().min(1).max(100).default(10) }),
       response: responses({ 200: 'tail events', 404: 'unknown project' }),
     },
-    handler: async ({ params, query, identity }) => {
-      await requireReadableProject(deps.pool, identity, params.p as string);
+    handler: async ({ params, query }) => {
+      await requireProject(deps.pool, params.p as string);
       return { projectId: params.p, minutes: query.minutes, ...(await tailEvents(deps.pool, params.p as string, query.minutes, query.limit)) };
     },
   });
@@ -109,8 +109,8 @@ export function consoleRoutes(app: ApiApp, deps: ApiDeps): void {
       querystring: z.object({ hours: z.coerce.number().int().min(1).max(24 * 31).default(24), flaggedOnly: z.enum(['true', 'false']).default('false') }),
       response: responses({ 200: 'hours', 404: 'unknown project' }),
     },
-    handler: async ({ params, query, identity }) => {
-      await requireReadableProject(deps.pool, identity, params.p as string);
+    handler: async ({ params, query }) => {
+      await requireProject(deps.pool, params.p as string);
       const hours = (await qualityHours(deps.pool, params.p as string, query.hours)).map((h) => ({ ...h, flags: qualityFlags(h) }));
       return { projectId: params.p, hours: query.flaggedOnly === 'true' ? hours.filter((h) => h.flags.length > 0) : hours };
     },
@@ -126,8 +126,8 @@ export function consoleRoutes(app: ApiApp, deps: ApiDeps): void {
       querystring: z.object({ days: z.coerce.number().int().min(1).max(366).default(30) }),
       response: responses({ 200: 'consent figures', 404: 'unknown project' }),
     },
-    handler: async ({ params, query, identity }) => {
-      await requireReadableProject(deps.pool, identity, params.p as string);
+    handler: async ({ params, query }) => {
+      await requireProject(deps.pool, params.p as string);
       return { projectId: params.p, ...(await consentFigures(deps.pool, params.p as string, query.days)) };
     },
   });
