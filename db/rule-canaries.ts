@@ -134,15 +134,14 @@ export async function armCounts(connection: Connection, canary: CanaryRecord, fu
     sql`${column} >= ${from}::timestamptz AND (${to}::timestamptz IS NULL OR ${column} < ${to}::timestamptz)`;
   const arm = (column: Column) => sql`(${column} IS NOT DISTINCT FROM ${canary.canaryVersion}::int)`;
   const db = createDb(connection);
-  // The arm's production writes (not replays or backfills) while the canary ran, with their events.
-  const writes = sql`${lineage} JOIN ${canonicalEvents} ON ${canonicalEvents.projectId} = ${lineage.projectId} AND ${canonicalEvents.eventId} = ${lineage.eventId}
+  // The arm's production writes (not replays or backfills) while the canary ran, with their events
+  // (LEFT: also the writes whose event an erasure has deleted since).
+  const writes = (join = sql`JOIN`) => sql`${lineage} ${join} ${canonicalEvents} ON ${canonicalEvents.projectId} = ${lineage.projectId} AND ${canonicalEvents.eventId} = ${lineage.eventId}
         WHERE ${lineage.projectId} = ${canary.projectId} AND ${lineage.replayId} IS NULL AND ${lineage.backfillId} IS NULL AND ${inSpan(lineage.writtenAt)}`;
   const [devices, written, suppressed, rejected, nulls, steps] = await Promise.all([
     db.execute<{ canary: boolean; devices: string }>(sql`
       SELECT canary, count(DISTINCT (channel, device_key))::text AS devices FROM (
-        SELECT ${arm(lineage.rulesVersion)} AS canary, ${canonicalEvents.channel} AS channel, ${canonicalEvents.deviceKey} AS device_key
-        FROM ${lineage} JOIN ${canonicalEvents} ON ${canonicalEvents.projectId} = ${lineage.projectId} AND ${canonicalEvents.eventId} = ${lineage.eventId}
-        WHERE ${lineage.projectId} = ${canary.projectId} AND ${lineage.replayId} IS NULL AND ${lineage.backfillId} IS NULL AND ${inSpan(lineage.writtenAt)}
+        SELECT ${arm(lineage.rulesVersion)} AS canary, ${canonicalEvents.channel} AS channel, ${canonicalEvents.deviceKey} AS device_key FROM ${writes()}
         UNION
         SELECT ${arm(suppressions.rulesVersion)}, ${suppressions.channel}, ${suppressions.deviceKey}
         FROM ${suppressions} WHERE ${suppressions.projectId} = ${canary.projectId} AND ${suppressions.deviceKey} IS NOT NULL AND ${inSpan(suppressions.recordedAt)}
@@ -154,8 +153,7 @@ export async function armCounts(connection: Connection, canary: CanaryRecord, fu
       SELECT ${arm(lineage.rulesVersion)} AS canary, count(*)::text AS written,
              count(DISTINCT ${canonicalEvents.sessionId})::text AS sessions,
              count(DISTINCT (${canonicalEvents.channel}, ${canonicalEvents.deviceKey}))::text AS devices
-      FROM ${lineage} LEFT JOIN ${canonicalEvents} ON ${canonicalEvents.projectId} = ${lineage.projectId} AND ${canonicalEvents.eventId} = ${lineage.eventId}
-      WHERE ${lineage.projectId} = ${canary.projectId} AND ${lineage.replayId} IS NULL AND ${lineage.backfillId} IS NULL AND ${inSpan(lineage.writtenAt)}
+      FROM ${writes(sql`LEFT JOIN`)}
       GROUP BY 1`),
     db.execute<{ canary: boolean; suppressed: string }>(sql`
       SELECT ${arm(suppressions.rulesVersion)} AS canary, count(*)::text AS suppressed
@@ -165,7 +163,7 @@ export async function armCounts(connection: Connection, canary: CanaryRecord, fu
       FROM ${rejectedEvents} WHERE ${rejectedEvents.projectId} = ${canary.projectId} AND ${inSpan(rejectedEvents.receivedAt)} GROUP BY 1, 2`),
     db.execute<{ canary: boolean; pair: string; events: string; nulls: string }>(sql`
       WITH w AS (
-        SELECT ${arm(lineage.rulesVersion)} AS canary, ${canonicalEvents.event} AS event, ${canonicalEvents.properties} AS properties FROM ${writes}
+        SELECT ${arm(lineage.rulesVersion)} AS canary, ${canonicalEvents.event} AS event, ${canonicalEvents.properties} AS properties FROM ${writes()}
           AND ${canonicalEvents.type} = 'track' AND ${canonicalEvents.event} IS NOT NULL
       ), pairs AS (
         SELECT w.event, k.key FROM w CROSS JOIN LATERAL jsonb_object_keys(w.properties) AS k(key)
@@ -178,7 +176,7 @@ export async function armCounts(connection: Connection, canary: CanaryRecord, fu
       ? db.execute<{ canary: boolean; channel: string; device_key: string; event: string; at_ms: string; event_id: string }>(sql`
           SELECT ${arm(lineage.rulesVersion)} AS canary, ${canonicalEvents.channel} AS channel, ${canonicalEvents.deviceKey} AS device_key, ${canonicalEvents.event} AS event,
                  (extract(epoch FROM ${canonicalEvents.eventTime}) * 1000)::bigint::text AS at_ms, ${canonicalEvents.eventId} AS event_id
-          FROM ${writes} AND ${anyOf(canonicalEvents.event, funnel.steps)}`)
+          FROM ${writes()} AND ${anyOf(canonicalEvents.event, funnel.steps)}`)
       : null,
   ]);
   // Among the events the arm wrote while the canary ran, whatever their event time (clients send late).
