@@ -143,15 +143,15 @@ const projectCache = new Map<string, { context: ProjectContext; loadedAt: number
  */
 async function loadProjects(client: pg.PoolClient, drafts: readonly CanonicalDraft[]): Promise<Map<string, ProjectContext>> {
   const now = Date.now();
+  const projectIds = [...new Set(drafts.map((d) => d.projectId))];
   const fresh = new Map<string, ProjectContext>();
-  for (const d of drafts) {
-    const cached = projectCache.get(d.projectId)?.context;
-    if (!cached || now - projectCache.get(d.projectId)!.loadedAt >= PROJECT_CACHE_MS) continue;
-    const unknownStamp = d.rulesVersion !== undefined && d.rulesVersion > cached.rulesVersion && cached.canary?.version !== d.rulesVersion;
-    if (!unknownStamp && !fresh.has(d.projectId)) fresh.set(d.projectId, cached);
-    if (unknownStamp) projectCache.delete(d.projectId);
+  for (const id of projectIds) {
+    const cached = projectCache.get(id);
+    if (!cached || now - cached.loadedAt >= PROJECT_CACHE_MS) continue;
+    const knows = (version: number) => version <= cached.context.rulesVersion || cached.context.canary?.version === version;
+    if (drafts.every((d) => d.projectId !== id || d.rulesVersion === undefined || knows(d.rulesVersion))) fresh.set(id, cached.context);
   }
-  const missing = [...new Set(drafts.map((d) => d.projectId))].filter((id) => !fresh.has(id));
+  const missing = projectIds.filter((id) => !fresh.has(id));
   if (missing.length === 0) return fresh;
   const canaries = new Map((await runningCanaries(client)).map((c) => [c.projectId, { version: c.canaryVersion, settings: c.settings }]));
   for (const { projectId, settings, rulesVersion, piiKey } of await projectsWithKeys(client, missing)) {
