@@ -41,7 +41,8 @@ export function directoryStore(lakeDir: string): LakeStore {
     async writePartition(partition, produce) {
       const dir = dirOf(partition);
       await mkdir(dir, { recursive: true });
-      const scratch = `${dir}/.rows-${randomBytes(6).toString('hex')}.parquet`;
+      // Not named *.parquet: a reader's glob over the lake must not pick up a file still being written.
+      const scratch = `${dir}/.rows-${randomBytes(6).toString('hex')}.partial`;
       try {
         const rows = await writeParquetFile(scratch, produce);
         if (rows === 0) await rm(dir, { recursive: true, force: true });
